@@ -1,0 +1,1 @@
+"""OncoGuide conversation pipeline: one module per stage, wired in ``chains.pipeline``."""

@@ -1,0 +1,130 @@
+"""The knowledge-base index, defined once for ingest and serving: name, embedding model, chunking.
+
+Both ``loaders.ingest`` (which writes) and ``chains.retrieval`` (which reads) import from here, so
+they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from chains.embeddings import MODEL_NAME, OncoGuideEmbeddingFunction
+from chains.tokens import ENCODING_NAME, count_tokens
+
+COLLECTION_NAME = "oncoguide_kb"
+CHUNK_MAX_TOKENS = 320
+CHUNK_OVERLAP_TOKENS = 40
+# Changing chunking or the model changes every document's fingerprint, so all are re-embedded.
+INDEX_VERSION = f"v1|{MODEL_NAME}|{ENCODING_NAME}|{CHUNK_MAX_TOKENS}|{CHUNK_OVERLAP_TOKENS}"
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str
+
+
+@dataclass
+class SourceDocument:
+    """One loaded document, whatever its file format."""
+
+    doc_id: str
+    title: str
+    sections: list[Section]
+    source_path: str
+    raw_bytes_hash: str
+    topics: list[str] = field(default_factory=list)
+    applies_to: list[str] = field(default_factory=lambda: ["all"])
+    evidence: str = "general information"
+    reviewed: str = ""
+    sources: list[dict[str, str]] = field(default_factory=list)
+    url: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(f"{INDEX_VERSION}|{self.raw_bytes_hash}".encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    title: str
+    heading: str
+    text: str
+    metadata: dict[str, Any]
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedding model and BM25 see: the section's place in its document, then its text."""
+        return f"{self.title}. {self.heading}.\n{self.text}"
+
+
+def _split_long(text: str) -> list[str]:
+    if count_tokens(text) <= CHUNK_MAX_TOKENS:
+        return [text]
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter.from_tiktoken_encoder(
+        encoding_name=ENCODING_NAME,
+        chunk_size=CHUNK_MAX_TOKENS,
+        chunk_overlap=CHUNK_OVERLAP_TOKENS,
+        separators=["\n\n", "\n- ", "\n", ". ", " "],
+    )
+    return [part.strip() for part in splitter.split_text(text) if part.strip()]
+
+
+def chunk_document(doc: SourceDocument) -> list[Chunk]:
+    """Section-aware chunks: each keeps its document title and heading; long sections are split."""
+    base = {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "topics": json.dumps(doc.topics),
+        "applies_to": json.dumps(doc.applies_to),
+        "evidence": doc.evidence,
+        "reviewed": doc.reviewed,
+        "sources": json.dumps(doc.sources),
+        "url": doc.url,
+        "source_path": doc.source_path,
+        "fingerprint": doc.fingerprint,
+    }
+    chunks: list[Chunk] = []
+    for section_no, section in enumerate(doc.sections):
+        for part_no, part in enumerate(_split_long(section.text)):
+            meta = {**base, "heading": section.heading, "section_no": section_no, "part_no": part_no}
+            chunk_id = f"{doc.doc_id}::{section_no}.{part_no}"
+            chunks.append(Chunk(chunk_id, doc.doc_id, doc.title, section.heading, part, meta))
+    return chunks
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(chunk_id, meta["doc_id"], meta["title"], meta["heading"], text, meta)
+
+
+def open_client(chroma_dir: Path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(
+        path=str(chroma_dir), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    )
+
+
+def open_collection(client, name: str = COLLECTION_NAME):
+    return client.get_or_create_collection(
+        name=name,
+        embedding_function=OncoGuideEmbeddingFunction(),
+        metadata={"hnsw:space": "cosine", "index_version": INDEX_VERSION},
+    )
+
+
+@lru_cache(maxsize=4)
+def shared_client(chroma_dir: str):
+    """One embedded Chroma client per data directory per process."""
+    return open_client(Path(chroma_dir))

@@ -1,0 +1,113 @@
+"""LLM answer engine: an OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp server, Ollama ...)
+through ``langchain-openai``, answering only from the same retrieved passages, streamed.
+
+Any endpoint error, timeout, or an answer that fails the output checks falls back to the offline
+composer, and the reply says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from chains.answer_base import AnswerDraft, AnswerRequest, TokenSink, number_sources, related_questions
+from chains.composer import ComposerEngine
+from chains.prompts import load_prompt
+from chains.safety import check_generated_answer
+from chains.settings import Settings
+
+log = logging.getLogger("oncoguide.llm")
+FALLBACK_NOTICE = (
+    "The AI writing service did not respond properly, so this answer was put together directly from "
+    "OncoGuide's library instead."
+)
+
+
+def build_chat_model(settings: Settings):
+    """One client per process: the real ``ChatOpenAI`` with no retries (we fall back instead)."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.openai_model,
+        api_key=settings.openai_api_key or "not-needed",
+        base_url=settings.openai_base_url,
+        temperature=settings.llm_temperature,
+        timeout=settings.llm_timeout_s,
+        max_retries=0,
+        streaming=True,
+    )
+
+
+def context_block(request: AnswerRequest) -> str:
+    """Passages numbered by document, as the model must cite them."""
+    refs = number_sources(request.passages)
+    by_doc: dict[str, list[str]] = {}
+    for passage in request.passages:
+        by_doc.setdefault(passage.doc_id, []).append(f"{passage.heading}: {passage.text}")
+    parts = []
+    for doc_id, ref in refs.items():
+        body = "\n".join(by_doc[doc_id])
+        parts.append(f"[{ref.n}] {ref.title} (evidence: {_evidence(request, doc_id)})\n{body}")
+    return "\n\n".join(parts)
+
+
+def _evidence(request: AnswerRequest, doc_id: str) -> str:
+    return next((p.evidence for p in request.passages if p.doc_id == doc_id), "")
+
+
+def build_messages(request: AnswerRequest) -> list[BaseMessage]:
+    facts = "; ".join(request.profile.describe()) or "(none stated)"
+    user = load_prompt("answer_user.md").format(
+        profile=facts, question=request.question, context=context_block(request)
+    )
+    return [SystemMessage(load_prompt("answer_system.md")), HumanMessage(user)]
+
+
+class LLMEngine:
+    """Streams an answer from the configured model; falls back to the composer on any failure."""
+
+    name = "llm"
+
+    def __init__(self, settings: Settings, composer: ComposerEngine, chat_model=None) -> None:
+        self.settings = settings
+        self.composer = composer
+        self.chat_model = chat_model or build_chat_model(settings)
+
+    async def stream(self, request: AnswerRequest) -> AsyncIterator[str]:
+        async for chunk in self.chat_model.astream(build_messages(request)):
+            text = chunk.content if isinstance(chunk.content, str) else ""
+            if text:
+                yield text
+
+    async def answer(self, request: AnswerRequest, on_token: TokenSink | None = None) -> AnswerDraft:
+        if not request.passages:
+            return await self.composer.answer(request, on_token)
+        refs = number_sources(request.passages)
+        pieces: list[str] = []
+        try:
+            async with asyncio.timeout(self.settings.llm_timeout_s):
+                async for piece in self.stream(request):
+                    pieces.append(piece)
+                    if on_token is not None:
+                        await on_token(piece)
+        except Exception as exc:  # endpoint down, HTTP 5xx, timeout, malformed stream: all fall back
+            log.warning("LLM answer failed (%s: %s); using the composer", exc.__class__.__name__, exc)
+            return await self._fallback(request)
+        text = "".join(pieces).strip()
+        problems = check_generated_answer(text, allowed_citations={r.n for r in refs.values()})
+        if problems:
+            log.warning("LLM answer failed output checks (%s); using the composer", "; ".join(problems))
+            return await self._fallback(request)
+        cited = [ref for ref in refs.values() if f"[{ref.n}]" in text]
+        if request.interpretation_note:
+            text = f"*{request.interpretation_note}*\n\n{text}"
+        return AnswerDraft(text, cited or list(refs.values())[:1], related_questions(request), engine=self.name)
+
+    async def _fallback(self, request: AnswerRequest) -> AnswerDraft:
+        draft = await self.composer.answer(request)
+        draft.notice = FALLBACK_NOTICE
+        draft.engine = "composer-fallback"
+        return draft

@@ -1,0 +1,161 @@
+"""Conversation memory: LangChain messages per session, trimmed by tokens, plus what the patient
+is talking about — used to turn follow-ups ("what about its side effects?") into standalone
+questions. The rewritten question drives both retrieval and the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    messages_from_dict,
+    messages_to_dict,
+    trim_messages,
+)
+
+from chains.profile import PatientProfile
+from chains.tokens import count_tokens
+from chains.vocabulary import Vocabulary
+
+FOCUS_KINDS = ("drug", "treatment", "condition", "test")
+_REFERRING = re.compile(
+    r"\b(that one|this one|the drug|the medicine|the medication|the treatment|this drug|that drug|this medicine|"
+    r"that medicine|the pill|the tablets?|its|it's|itself|it|that|this|they|them|their|those|these)\b",
+    re.IGNORECASE,
+)
+# "it" that refers to nothing: "is it normal to...", "it's hard", "it hurts when..."
+_DUMMY_IT = re.compile(
+    r"\b(is it|it is|it's|its|was it|it was|will it be)\s+(normal|ok|okay|safe|common|possible|true|worth|"
+    r"too late|bad|wise|better|likely|necessary|important|hard|difficult|scary|time)\s+(to|that|if|for)\b"
+    r"|\bit (hurts|aches|takes time)\b|\bthat'?s (all|it|fine|ok|okay|great|good|helpful)\b",
+    re.IGNORECASE,
+)
+_ELLIPTICAL = re.compile(
+    r"^\s*(and|also|what about|how about|what of|plus|or)\b|^\s*(side effects|monitoring|interactions|dose|dosing|"
+    r"risks?|benefits?|alternatives?|cost)\b\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class PendingClarification:
+    """A message held back while OncoGuide asks what the patient meant."""
+
+    message: str
+    kind: str
+    fragment: str = ""
+    candidates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ConversationState:
+    """Everything one conversation remembers; serialisable for persistence and resume."""
+
+    session_id: str
+    messages: list[BaseMessage] = field(default_factory=list)
+    standalone_questions: list[str] = field(default_factory=list)
+    focus: list[str] = field(default_factory=list)  # entities discussed, most recent last
+    profile: PatientProfile = field(default_factory=PatientProfile)
+    pending: PendingClarification | None = None
+
+    def remember_turn(self, user_text: str, reply_text: str, standalone: str | None, max_tokens: int) -> None:
+        self.messages.append(HumanMessage(user_text))
+        self.messages.append(AIMessage(reply_text))
+        if standalone:
+            self.standalone_questions.append(standalone)
+        self.messages = trim_history(self.messages, max_tokens)
+        self.standalone_questions = self.standalone_questions[-10:]
+
+    def note_focus(self, entities: list[str]) -> None:
+        for entity in entities:
+            if entity in self.focus:
+                self.focus.remove(entity)
+            self.focus.append(entity)
+        self.focus = self.focus[-8:]
+
+    def user_texts(self) -> list[str]:
+        return [str(m.content) for m in self.messages if isinstance(m, HumanMessage)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "messages": messages_to_dict(self.messages),
+            "standalone_questions": list(self.standalone_questions),
+            "focus": list(self.focus),
+            "profile": self.profile.to_dict(),
+            "pending": None if self.pending is None else vars(self.pending).copy(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConversationState:
+        pending = data.get("pending")
+        return cls(
+            session_id=data["session_id"],
+            messages=messages_from_dict(data.get("messages", [])),
+            standalone_questions=list(data.get("standalone_questions", [])),
+            focus=list(data.get("focus", [])),
+            profile=PatientProfile.from_dict(data.get("profile", {})),
+            pending=PendingClarification(**pending) if pending else None,
+        )
+
+
+def trim_history(messages: list[BaseMessage], max_tokens: int) -> list[BaseMessage]:
+    """Keep the most recent messages that fit in ``max_tokens`` (whole human/AI pairs)."""
+    return trim_messages(
+        messages,
+        max_tokens=max_tokens,
+        token_counter=lambda msgs: sum(count_tokens(str(m.content)) + 4 for m in msgs),
+        strategy="last",
+        start_on="human",
+        allow_partial=False,
+    )
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    standalone: str
+    referent: str | None  # the entity the follow-up was resolved to, if any
+    needs_referent: bool  # the message refers to something the conversation does not contain
+
+
+def needs_referent(message: str, vocabulary: Vocabulary) -> bool:
+    """The message points at something ("its side effects", "is it safe?") and names no treatment."""
+    if vocabulary.find_entities(message, kinds=("drug", "treatment", "test")):
+        return False
+    stripped = _DUMMY_IT.sub(" ", message)
+    return bool(_REFERRING.search(stripped)) or bool(_ELLIPTICAL.match(message))
+
+
+def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabulary) -> Rewrite:
+    """Turn a follow-up into a standalone question by carrying over the entity in focus."""
+    if not needs_referent(message, vocabulary):
+        return Rewrite(message, None, False)
+    referent = state.focus[-1] if state.focus else None
+    if referent is None and state.profile.current_treatments:
+        referent = state.profile.current_treatments[-1]
+    if referent is None:
+        return Rewrite(message, None, True)
+    return Rewrite(substitute_referent(message, referent), referent, False)
+
+
+def substitute_referent(message: str, referent: str) -> str:
+    """Replace the first referring expression with ``referent`` (or append it to an elliptical one)."""
+    text = _DUMMY_IT.sub(lambda m: m.group(0).replace("it", "\x00"), message)
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(0).lower()
+        if word in ("its", "their"):
+            return f"{referent}'s"
+        return referent
+
+    rewritten, count = _REFERRING.subn(replace, text, count=1)
+    rewritten = rewritten.replace("\x00", "it")
+    if count == 0:
+        core = rewritten.rstrip(" ?.!")
+        rewritten = f"{core} of {referent}?"
+    return rewritten[0].upper() + rewritten[1:] if rewritten else rewritten

@@ -1,0 +1,273 @@
+"""The conversation pipeline, wired: input checks → safety → clarify gate → profile and memory →
+retrieval → answer → output checks. ``OncoGuide`` is built once per process; each conversation
+is a ``ConversationState``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from chains.answer_base import AnswerDraft, AnswerEngine, AnswerRequest, TokenSink, disclaimer, sources_block
+from chains.clarify import (
+    SOMETHING_ELSE,
+    assess_message,
+    clarification_message,
+    is_small_talk,
+    merge_reply,
+    normalise_short,
+)
+from chains.composer import ComposerEngine
+from chains.input_checks import check_input
+from chains.memory import ConversationState, PendingClarification, rewrite_followup
+from chains.profile import extract_profile
+from chains.prompts import load_prompt
+from chains.retrieval import KnowledgeBase
+from chains.safety import (
+    ADVICE_LIMIT_NOTES,
+    EMERGENCY_REASONS,
+    HEALTH_TERMS,
+    RedFlag,
+    assess_scope,
+    contains_directive,
+    detect_red_flag,
+)
+from chains.settings import Settings, get_settings
+from chains.spelling import correct_spelling
+from chains.types import Passage, Reply
+from chains.vocabulary import Vocabulary, default_vocabulary
+
+log = logging.getLogger("oncoguide.pipeline")
+STARTER_QUESTIONS = [
+    "How does CAR-T cell therapy work for breast cancer?",
+    "What are the side effects of ribociclib?",
+    "What lifestyle changes are recommended for breast cancer patients?",
+    "How do I find the best clinical trial for breast cancer?",
+]
+OTHER_CANCERS = re.compile(
+    r"\b(prostate|lung|colon|colorectal|bowel|ovarian|pancreatic|skin|melanoma|thyroid|cervical|uterine|endometrial|"
+    r"bladder|kidney|stomach|liver|brain|blood|bone|head and neck|oral|esophageal|testicular)\s+cancer\b|"
+    r"\b(leukemia|leukaemia|lymphoma|myeloma|sarcoma|glioma|glioblastoma|melanoma|mesothelioma)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class PipelineHooks:
+    """Optional callbacks a UI uses to show progress; the CLI uses none."""
+
+    on_token: TokenSink | None = None
+    on_retrieval_start: Callable[[str], Awaitable[None]] | None = None
+    on_retrieval_done: Callable[[str, list[Passage]], Awaitable[None]] | None = None
+
+
+def _small_talk_texts() -> dict[str, str]:
+    texts = {}
+    for line in load_prompt("small_talk.md").splitlines():
+        key, _, value = line.partition(":")
+        texts[key.strip()] = value.strip()
+    return texts
+
+
+class OncoGuide:
+    """Everything built once per process: settings, knowledge base, vocabulary, answer engine."""
+
+    def __init__(self, settings: Settings, kb: KnowledgeBase, vocabulary: Vocabulary, engine: AnswerEngine) -> None:
+        self.settings = settings
+        self.kb = kb
+        self.vocabulary = vocabulary
+        self.engine = engine
+        self.composer = engine if isinstance(engine, ComposerEngine) else ComposerEngine(kb)
+
+    @classmethod
+    def build(cls, settings: Settings | None = None, ensure_index: bool = True) -> OncoGuide:
+        settings = settings or get_settings()
+        if ensure_index:
+            from loaders.ingest import ensure_index as _ensure
+
+            _ensure(settings)
+        kb = KnowledgeBase.open(settings.chroma_dir)
+        composer = ComposerEngine(kb)
+        engine: AnswerEngine = composer
+        if settings.llm_enabled:
+            from chains.llm import LLMEngine
+
+            engine = LLMEngine(settings, composer)
+        return cls(settings, kb, default_vocabulary(), engine)
+
+    def new_state(self, session_id: str) -> ConversationState:
+        return ConversationState(session_id=session_id)
+
+    # --- the turn -------------------------------------------------------------------------------
+    async def respond(self, state: ConversationState, message: object, hooks: PipelineHooks | None = None) -> Reply:
+        """Answer one patient message; never raises for bad input, always returns one reply."""
+        hooks = hooks or PipelineHooks()
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[stage] = (now - clock) * 1000
+            clock = now
+
+        checked = check_input(message, self.settings.max_message_chars)
+        lap("input")
+        if checked.problem:
+            return self._reply(state, "clarification", checked.problem, timings, remember=None)
+        text = checked.text
+        history = state.user_texts()
+
+        red_flag = detect_red_flag(text, history)
+        scope = assess_scope(text)
+        lap("safety")
+        if red_flag:
+            state.pending = None
+            state.profile = state.profile.merge(extract_profile(text, self.vocabulary))
+            return self._reply(state, "emergency", self._emergency_text(red_flag), timings, remember=text)
+        if scope.out_of_scope:
+            body = load_prompt("injection.md") if scope.injection else load_prompt("out_of_scope.md")
+            return self._reply(state, "out_of_scope", body, timings, remember=text, suggestions=STARTER_QUESTIONS[:3])
+
+        interpretation_note = None
+        if state.pending is not None and text != SOMETHING_ELSE:
+            merged = merge_reply(state.pending, text, self.vocabulary)
+            question = merged.question
+            interpretation_note = merged.interpretation_note
+            state.pending = None
+            lap("clarify")
+        else:
+            if is_small_talk(text) and (history or normalise_short(text) in ("hi", "hello", "hey")):
+                return self._small_talk(state, text, timings)
+            has_referent = bool(state.focus or state.profile.current_treatments)
+            gate = assess_message(text, self.vocabulary, history, has_referent=has_referent)
+            lap("clarify")
+            if gate.needs_clarification:
+                clarification = clarification_message(gate)
+                state.pending = PendingClarification(text, gate.kind, gate.fragment, list(gate.candidates))
+                state.profile = state.profile.merge(extract_profile(text, self.vocabulary))
+                return self._reply(
+                    state, "clarification", clarification.text, timings, remember=text, options=clarification.options
+                )
+            question = text
+
+        state.profile = state.profile.merge(extract_profile(question, self.vocabulary))
+        corrected, _ = correct_spelling(question, self.vocabulary)
+        rewrite = rewrite_followup(corrected, state, self.vocabulary)
+        standalone = rewrite.standalone
+        lap("memory")
+
+        if hooks.on_retrieval_start:
+            await hooks.on_retrieval_start(standalone)
+        passages = await asyncio.to_thread(self.kb.search, standalone, self.settings.top_k, self.state_tags(state))
+        if hooks.on_retrieval_done:
+            await hooks.on_retrieval_done(standalone, passages)
+        lap("retrieval")
+
+        top_similarity = max((p.similarity for p in passages), default=0.0)
+        if top_similarity < 0.2 and not HEALTH_TERMS.search(text):
+            return self._reply(
+                state,
+                "out_of_scope",
+                load_prompt("out_of_scope.md"),
+                timings,
+                remember=text,
+                suggestions=STARTER_QUESTIONS[:3],
+            )
+
+        request = AnswerRequest(standalone, passages, state.profile, text, interpretation_note)
+        draft = await self.engine.answer(request, hooks.on_token)
+        if contains_directive(draft.text):  # never show a directive, whichever engine wrote it
+            draft = await self.composer.answer(request)
+        lap("answer")
+
+        notes = [ADVICE_LIMIT_NOTES[limit] for limit in scope.advice_limits]
+        other = OTHER_CANCERS.search(standalone)
+        if other and "breast" not in standalone.lower():
+            notes.append(
+                f"OncoGuide's library is about breast cancer, so it has little or nothing specific to {other.group(0)}. "
+                "The general information below may still help; your care team and the National Cancer Institute (cancer.gov) can tell you more."
+            )
+        if scope.injection:
+            notes.append(load_prompt("injection.md"))
+        final_text = self._assemble(draft, notes)
+        entities = [m.canonical for m in self.vocabulary.find_entities(standalone, kinds=("drug", "treatment", "test"))]
+        state.note_focus(entities or ([rewrite.referent] if rewrite.referent else []))
+        state.remember_turn(text, final_text, standalone, self.settings.history_max_tokens)
+        lap("finish")
+        timings["total"] = sum(v for k, v in timings.items())
+        return Reply(
+            session=state.session_id,
+            kind="answer",
+            text=final_text,
+            suggestions=draft.suggestions,
+            sources=draft.sources,
+            standalone_question=standalone,
+            profile=state.profile.to_dict(),
+            timings_ms=timings,
+            engine=draft.engine,
+            notice=draft.notice,
+        )
+
+    def state_tags(self, state: ConversationState) -> set[str]:
+        return state.profile.applies_to_tags()
+
+    # --- reply builders -------------------------------------------------------------------------
+    def _assemble(self, draft: AnswerDraft, notes: list[str]) -> str:
+        parts = [f"**A note first:** {note}" for note in notes]
+        if draft.notice:
+            parts.append(f"*{draft.notice}*")
+        parts.append(draft.text)
+        parts.append(disclaimer())
+        if draft.sources:
+            parts.append(sources_block(draft.sources))
+        return "\n\n".join(parts)
+
+    def _emergency_text(self, flag: RedFlag) -> str:
+        template = load_prompt("crisis.md" if flag.category == "self_harm" else "emergency.md")
+        return template.format(
+            care_team_line=self.settings.care_team_line,
+            emergency_number=self.settings.emergency_number,
+            crisis_line=self.settings.crisis_line,
+            reason=EMERGENCY_REASONS.get(flag.category, ""),
+        )
+
+    def _small_talk(self, state: ConversationState, text: str, timings: dict[str, float]) -> Reply:
+        texts = _small_talk_texts()
+        short = normalise_short(text)
+        key = (
+            "greeting"
+            if short.startswith(("hi", "hello", "hey", "good"))
+            else "thanks"
+            if "thank" in short or short in ("thx", "ty")
+            else "ack"
+        )
+        suggestions = STARTER_QUESTIONS[:3] if key == "greeting" else []
+        return self._reply(state, "answer", texts[key], timings, remember=text, suggestions=suggestions)
+
+    def _reply(
+        self,
+        state: ConversationState,
+        kind: str,
+        text: str,
+        timings: dict[str, float],
+        remember: str | None,
+        options: list[str] | None = None,
+        suggestions: list[str] | None = None,
+    ) -> Reply:
+        if remember is not None:
+            state.remember_turn(remember, text, None, self.settings.history_max_tokens)
+        timings["total"] = sum(timings.values())
+        return Reply(
+            session=state.session_id,
+            kind=kind,  # type: ignore[arg-type]
+            text=text,
+            options=options or [],
+            suggestions=suggestions or [],
+            profile=state.profile.to_dict(),
+            timings_ms=timings,
+        )

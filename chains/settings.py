@@ -1,0 +1,59 @@
+"""One Settings object, read from the environment (and ``.env``) once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob OncoGuide reads; ``.env.example`` documents each one."""
+
+    model_config = SettingsConfigDict(env_prefix="ONCOGUIDE_", env_file=".env", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(PROJECT_ROOT / ".oncoguide", description="Index, database and caches.")
+    kb_dir: Path = Field(PROJECT_ROOT / "data", description="Knowledge-base documents to ingest.")
+    answer_engine: str = Field("auto", description="auto | composer | llm")
+    top_k: int = Field(5, description="Passages handed to the answer engine.")
+    history_max_tokens: int = Field(1500, description="Conversation memory kept, in tokens.")
+    max_message_chars: int = Field(4000, description="Longest patient message accepted.")
+    emergency_number: str = Field("911", description="Local emergency number.")
+    care_team_line: str = Field(
+        "your oncology team's 24-hour phone line",
+        description="How to reach the care team after hours (a number or a phrase).",
+    )
+    crisis_line: str = Field("988 (Suicide & Crisis Lifeline, US)", description="Crisis line.")
+    review_max_age_days: int = Field(365, description="Documents older than this are due review.")
+
+    # OpenAI-compatible LLM endpoint; unset means the offline composer answers.
+    openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
+    openai_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL")
+    llm_timeout_s: float = Field(30.0, description="Seconds before the LLM answer falls back.")
+    llm_temperature: float = Field(0.2)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def tiktoken_cache_dir(self) -> Path:
+        return self.data_dir / "tiktoken"
+
+    @property
+    def llm_enabled(self) -> bool:
+        if self.answer_engine == "composer":
+            return False
+        configured = bool(self.openai_api_key or self.openai_base_url)
+        return self.answer_engine == "llm" or configured
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use."""
+    return Settings()

@@ -1,0 +1,169 @@
+"""Incremental ingest: ``python -m loaders.ingest [PATHS...]``.
+
+Unchanged documents (same fingerprint) are skipped, changed ones re-embedded, deleted ones removed.
+A file that cannot be read is reported with its reason and the rest still load. Documents whose
+``reviewed`` date is older than the review window are listed as due for review at every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chains.index import COLLECTION_NAME, SourceDocument, chunk_document, open_client, open_collection
+from chains.settings import get_settings
+from loaders.documents import DocumentError, discover, load_file
+
+log = logging.getLogger("oncoguide.ingest")
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    due_for_review: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        rate = self.chunks_embedded / self.seconds if self.seconds else 0.0
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
+            f"removed {len(self.removed)}, errors {len(self.errors)}; "
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s ({rate:.1f} chunks/s)"
+        )
+
+
+def _existing_fingerprints(collection) -> dict[str, tuple[str, str]]:
+    """doc_id -> (fingerprint, source_path) for every document in the collection."""
+    records = collection.get(include=["metadatas"])
+    found: dict[str, tuple[str, str]] = {}
+    for meta in records["metadatas"] or []:
+        found[meta["doc_id"]] = (meta.get("fingerprint", ""), meta.get("source_path", ""))
+    return found
+
+
+def _is_under(path: str, roots: list[Path]) -> bool:
+    resolved = Path(path).resolve()
+    return any(resolved == r or r in resolved.parents for r in roots)
+
+
+def _review_due(doc: SourceDocument, today: dt.date, max_age_days: int) -> bool:
+    try:
+        reviewed = dt.date.fromisoformat(doc.reviewed)
+    except ValueError:
+        return False
+    return (today - reviewed).days > max_age_days
+
+
+def ingest(
+    paths: list[Path],
+    chroma_dir: Path | None = None,
+    collection_name: str = COLLECTION_NAME,
+    progress: bool = False,
+    today: dt.date | None = None,
+) -> IngestReport:
+    """Bring the collection in line with the documents under ``paths``."""
+    settings = get_settings()
+    started = time.perf_counter()
+    report = IngestReport()
+    collection = open_collection(open_client(chroma_dir or settings.chroma_dir), collection_name)
+    existing = _existing_fingerprints(collection)
+    roots = [p.resolve() for p in paths]
+    today = today or dt.date.today()
+
+    documents: dict[str, SourceDocument] = {}
+    for path in discover(paths):
+        try:
+            for doc in load_file(path):
+                if doc.doc_id in documents:
+                    raise DocumentError(
+                        path, f"duplicate id '{doc.doc_id}' (also in {documents[doc.doc_id].source_path})"
+                    )
+                documents[doc.doc_id] = doc
+        except DocumentError as exc:
+            report.errors.append(str(exc))
+            log.warning("skipped %s", exc)
+    for missing in [p for p in paths if not p.exists()]:
+        report.errors.append(f"{missing}: no such file or folder")
+
+    to_embed = []
+    for doc in documents.values():
+        if _review_due(doc, today, settings.review_max_age_days):
+            report.due_for_review.append(f"{doc.doc_id} (reviewed {doc.reviewed})")
+        previous = existing.get(doc.doc_id)
+        if previous and previous[0] == doc.fingerprint:
+            report.unchanged.append(doc.doc_id)
+            continue
+        (report.updated if previous else report.added).append(doc.doc_id)
+        to_embed.append(doc)
+
+    errored_paths = {e.split(": ", 1)[0] for e in report.errors}
+    for doc_id, (_, source_path) in existing.items():
+        if doc_id not in documents and _is_under(source_path, roots) and source_path not in errored_paths:
+            collection.delete(where={"doc_id": doc_id})
+            report.removed.append(doc_id)
+
+    bar = None
+    if progress and to_embed:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(to_embed), unit="doc", desc="Embedding", file=sys.stderr)
+    for doc in to_embed:
+        collection.delete(where={"doc_id": doc.doc_id})
+        chunks = chunk_document(doc)
+        collection.add(
+            ids=[c.chunk_id for c in chunks],
+            documents=[c.embed_text for c in chunks],
+            metadatas=[{**c.metadata, "text": c.text} for c in chunks],
+        )
+        report.chunks_embedded += len(chunks)
+        if bar:
+            bar.update(1)
+    if bar:
+        bar.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Load documents into the OncoGuide knowledge base.")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the KB folder)")
+    parser.add_argument("--collection", default=COLLECTION_NAME)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    paths = args.paths or [get_settings().kb_dir]
+    report = ingest(paths, collection_name=args.collection, progress=True)
+    for error in report.errors:
+        print(f"ERROR  {error}", file=sys.stderr)
+    for due in report.due_for_review:
+        print(f"REVIEW {due} is more than {get_settings().review_max_age_days} days old", file=sys.stderr)
+    print(report.summary(), file=sys.stderr)
+    return 0
+
+
+def ensure_index(settings=None) -> IngestReport:
+    """Build or refresh the knowledge-base index before serving (fast when nothing changed)."""
+    settings = settings or get_settings()
+    report = ingest([settings.kb_dir], chroma_dir=settings.chroma_dir)
+    if report.changed or report.errors:
+        log.info("knowledge base: %s", report.summary())
+    for error in report.errors:
+        log.warning("knowledge base file skipped: %s", error)
+    return report
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
