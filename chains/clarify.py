@@ -2,13 +2,19 @@
 
 Kinds: ``cut_off`` (ends mid-word: "...for example neutr"), ``trailing_off`` (ends on an unfinished
 clause: "the dose was...", "combine fulvestrant with"), ``no_referent`` ("is it safe?" with nothing
-"it" can mean), ``too_little`` ("help", "?"), or ``none``. Pure and fast: the vocabulary is built
-once per process. Also merges the patient's reply with the held-back message.
+"it" can mean), ``too_little`` ("help", "?", a lone "palbo"), or ``none``. Pure and fast: the vocabulary
+is built once per process and the rules are plain word-list checks. Also merges the patient's reply with
+the held-back message.
+
+Not flagged: shorthand and numbers ("ER+ PR+ HER2 neg", "ANC 0.9"), complete questions without "?",
+short replies in context, emotional statements ("this is so hard"), stranded prepositions ("what is
+this port used for", "is that something to worry about"), elliptical verbs ("I don't think I can").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,12 +30,52 @@ PREPOSITIONS = {
     "without", "after", "before", "between", "during", "including", "regarding", "versus", "vs", "per", "via",
     "through", "towards", "toward", "under", "over", "against", "upon", "within",
 }  # fmt: skip
-CONJUNCTIONS = {"and", "or", "but", "because", "so", "if", "that", "when", "while", "although", "though", "whether", "unless", "since", "as", "nor"}
+CONJUNCTIONS = {
+    "and",
+    "or",
+    "but",
+    "because",
+    "so",
+    "if",
+    "that",
+    "when",
+    "while",
+    "although",
+    "though",
+    "whether",
+    "unless",
+    "since",
+    "as",
+    "nor",
+}
 AUXILIARIES = {
     "is", "are", "was", "were", "be", "been", "being", "am", "can", "could", "should", "would", "will", "shall",
     "does", "do", "did", "has", "have", "had", "may", "might", "must", "isn't", "wasn't", "doesn't",
 }  # fmt: skip
-DETERMINERS = {"my", "your", "his", "her", "their", "our", "its", "this", "these", "those", "some", "any", "each", "every", "which", "what", "very", "more", "most", "such", "another", "other"}
+DETERMINERS = {
+    "my",
+    "your",
+    "his",
+    "her",
+    "their",
+    "our",
+    "its",
+    "this",
+    "these",
+    "those",
+    "some",
+    "any",
+    "each",
+    "every",
+    "which",
+    "what",
+    "very",
+    "more",
+    "most",
+    "such",
+    "another",
+    "other",
+}
 FUNCTION_WORDS = ARTICLES | PREPOSITIONS | CONJUNCTIONS | AUXILIARIES | DETERMINERS
 WH_WORDS = {"what", "who", "which", "where", "whom", "whose", "how", "when", "why"}
 STRANDING_WORDS = {
@@ -38,16 +84,121 @@ STRANDING_WORDS = {
     "qualify", "screened", "tested", "checked", "prepared", "out", "up", "think", "thinking", "hope", "hoping",
     "afraid", "scared", "known", "called", "responsible", "allergic", "approved", "good", "bad", "prepare", "plan",
     "planning", "in", "into", "on", "for", "with", "from", "referred", "treated", "taken", "given", "prescribed",
-    "watch", "tested", "test", "screen", "call", "rely", "count", "depend", "focus", "at", "back",
+    "watch", "test", "screen", "call", "rely", "count", "depend", "focus", "at", "back", "been",
+    "live", "living", "cope", "coping", "struggle", "struggling", "fight", "fighting", "ready", "grateful",
+    "thankful", "sure", "concerned", "nervous", "anxious",
 }  # fmt: skip
 PRONOUNS = {"it", "this", "that", "they", "he", "she", "i", "you", "we", "them", "one", "there"}
+SUBJECT_PRONOUNS = {"i", "you", "we", "they", "he", "she", "it"}
+# Modals and do/have stand in for a whole verb phrase after a subject: "I don't think I can", "yes she did".
+ELLIPTICAL_AUXILIARIES = {
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "might",
+    "may",
+    "must",
+    "do",
+    "does",
+    "did",
+    "have",
+    "has",
+    "had",
+    "shall",
+}
+# Object pronouns whose noun phrase moved to the front: "is that something to worry about", "what I'm going through".
+INDEFINITES = {
+    "something",
+    "anything",
+    "nothing",
+    "everything",
+    "someone",
+    "anyone",
+    "somebody",
+    "anybody",
+    "things",
+    "whatever",
+}
+# Verbs that need an object: at the end of a clause that has no fronted wh-word, the object is missing
+# ("Does Enhertu cause"); before "..." the patient stopped before saying what ("I started having...").
+OBJECT_VERBS = {
+    "cause", "causes", "affect", "affects", "increase", "increases", "reduce", "reduces", "decrease", "decreases",
+    "prevent", "prevents", "raise", "raises", "trigger", "triggers", "worsen", "worsens", "contain", "contains",
+    "include", "includes", "replace", "replaces", "mimic", "mimics",
+}  # fmt: skip
+OPEN_BEFORE_ELLIPSIS = OBJECT_VERBS | {
+    "have", "has", "having", "had", "get", "gets", "getting", "got", "need", "needs", "want", "wants", "feel",
+    "feeling", "notice", "noticed", "noticing", "take", "taking", "took", "experience", "experiencing",
+    "developed", "developing", "started", "starting", "start", "keep", "kept", "said", "told", "mentioned",
+    "recommended", "suggested", "says", "tells", "showed", "shows", "found", "see", "seeing",
+}  # fmt: skip
 SHORT_REPLIES = {
     "ok", "okay", "k", "thanks", "thank you", "thx", "ty", "yes", "yes please", "no", "no thanks", "yep", "nope",
     "sure", "got it", "great", "cool", "fine", "alright", "perfect", "understood", "right", "yeah", "nah",
     "thank you so much", "thanks a lot", "ok thanks", "okay thanks", "that helps", "makes sense",
 }  # fmt: skip
 GREETINGS = {"hi", "hello", "hey", "good morning", "good evening", "good afternoon", "hiya", "hi there", "hello there"}
-VAGUE = {"help", "hmm", "hm", "so", "um", "umm", "uh", "well", "question", "q", "hello?", "anyone", "info", "please", "what", "why", "how", "and", "but"}
+VAGUE = {
+    "help",
+    "hmm",
+    "hm",
+    "so",
+    "um",
+    "umm",
+    "uh",
+    "well",
+    "question",
+    "q",
+    "hello?",
+    "anyone",
+    "info",
+    "please",
+    "what",
+    "why",
+    "how",
+    "and",
+    "but",
+}
+# Words that open a question (after optional discourse markers such as "so", "and", "ok").
+QUESTION_OPENERS = WH_WORDS | {
+    "what's", "whats", "how's", "hows", "who's", "where's", "is", "are", "was", "were", "do", "does", "did", "can",
+    "could", "should", "would", "will", "shall", "may", "might", "must", "has", "have", "isn't", "doesn't", "don't",
+    "can't", "cant", "won't", "wont", "tell", "explain",
+}  # fmt: skip
+DISCOURSE_MARKERS = {"so", "and", "but", "ok", "okay", "also", "then", "hmm", "um", "well", "oh", "plus", "or", "now"}
+REFERENT_KINDS = ("drug", "treatment", "test", "condition")
+# "they" doing what people do is the care team, not a missing medicine: "what are they looking for".
+_PERSONAL_THEY = re.compile(
+    r"\bthey(?:'re|'ve|'ll|\s+(?:are|were|will|would|did|do|have|had|might|may|can|could|should|usually|always|"
+    r"just|also|still|never|often|going\s+to|gonna))*\s+(?:do|try|look\w*|say\w*|said|tell\w*|told|want\w*|think\w*|thought|recommend\w*|"
+    r"suggest\w*|find\w*|found|check\w*|see|seeing|saw|schedul\w*|call\w*|decid\w*|plan\w*|order\w*|prescrib\w*|"
+    r"test\w*|ask\w*|explain\w*|give|gave|giving|put|keep|kept|know|knew|offer\w*|send|sent|doing|mean\w*|expect\w*|"
+    r"lower\w*|rais\w*|reduc\w*|chang\w*|switch\w*|stop\w*|start\w*|measur\w*|monitor\w*|remov\w*|operat\w*|biops\w*)\b",
+    re.IGNORECASE,
+)
+# Generic words for "the treatment" keep a demonstrative referring ("is this medicine safe?").
+GENERIC_THINGS = {
+    "drug", "drugs", "medicine", "medicines", "medication", "medications", "med", "meds", "treatment", "treatments",
+    "pill", "pills", "tablet", "tablets", "one", "ones", "stuff", "thing", "things", "therapy", "therapies",
+}  # fmt: skip
+# Medical words that are also verbs: after "does that"/"can this" they are the verb, not a noun.
+VERB_LIKE = {
+    "cause", "causes", "treat", "treats", "progress", "risk", "stage", "grade", "cure", "test", "screen", "implant",
+    "discharge", "supplement", "inherit", "spread", "spreads", "affect", "affects",
+}  # fmt: skip
+# "it" that stands for the situation, beyond memory's list: "is it worth doing reconstruction".
+_DUMMY_IT_EXTRA = re.compile(
+    r"\b(is|was|will|would)\s+it\s+(be\s+)?(worth|worthwhile)\b|\bit'?s\s+(been|getting|time)\b", re.IGNORECASE
+)
+# "make you" wants a complement: "does radiation make you" (→ tired? sick?).
+_CAUSATIVE_END = re.compile(
+    r"\b(make|makes|made|making|let|lets)\s+(you|me|her|him|them|us|people|patients)\s*$", re.IGNORECASE
+)
+_DEMONSTRATIVE_NOUN = re.compile(r"\b(this|that|these|those)\s+([a-z][a-z0-9'\-]*)", re.IGNORECASE)
+_DO_SUPPORT = {"do", "does", "did", "can", "could", "will", "would", "should", "might", "may", "must"}
+_REFERRING_WORD = re.compile(r"\b(its|it|that one|this one|that|this|they|them|their|those|these)\b", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"(\.{2,}|…)\s*$")
 _CLOSERS = ".?!)]\"'”’"
 
@@ -64,6 +215,7 @@ class GateResult:
 
     @property
     def needs_clarification(self) -> bool:
+        """Anything but ``none`` holds the answer back."""
         return self.kind != "none"
 
 
@@ -72,19 +224,20 @@ def _words(text: str) -> list[str]:
 
 
 def normalise_short(text: str) -> str:
+    """Lower case, letters and spaces only: the form short replies and greetings are matched in."""
     return re.sub(r"[^a-z ]", "", text.lower()).strip()
 
 
 def is_small_talk(message: str) -> bool:
+    """A short reply ("ok", "thanks") or a greeting."""
     short = normalise_short(message)
     return short in SHORT_REPLIES or short in GREETINGS
 
 
 def _topic(message: str, vocabulary: Vocabulary, exclude: str = "") -> str:
     text = message[: len(message) - len(exclude)] if exclude else message
-    mentions = vocabulary.find_entities(text)
-    names = []
-    for mention in mentions:
+    names: list[str] = []
+    for mention in vocabulary.find_entities(text):
         if mention.canonical not in names:
             names.append(mention.canonical)
     return " and ".join(names[:2])
@@ -98,65 +251,192 @@ def _unbalanced(text: str) -> bool:
     return straight or curly
 
 
-def _ends_trailing(text: str) -> tuple[bool, str]:
+def _clean(words: Sequence[str]) -> list[str]:
+    return [w.lower().strip(".,;:!?\"'()") for w in words]
+
+
+def _subject_only_after_aux(clause: list[str], vocabulary: Vocabulary) -> bool:
+    """Do-support or a modal followed by just its subject: "how long does lymphedema", "what should I"."""
+    positions = [i for i, w in enumerate(clause) if w in _DO_SUPPORT]
+    if not positions or positions[-1] == len(clause) - 1:
+        return False
+    tail = clause[positions[-1] + 1 :]
+    if len(tail) == 1 and tail[0] in SUBJECT_PRONOUNS:
+        return True
+    while tail and tail[0] in ARTICLES | DETERMINERS:
+        tail = tail[1:]
+    if not tail or len(tail) > 4:
+        return False
+    subject = " ".join(tail)
+    return any(m.start == 0 and m.end == len(subject) for m in vocabulary.find_entities(subject))
+
+
+def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[bool, str]:
     """Ends on an unfinished clause? Returns (trailing, the last word)."""
     had_ellipsis = bool(_ELLIPSIS.search(text))
     core = _ELLIPSIS.sub("", text).rstrip(" ,;:-–—")
-    words = [w.lower().strip(".,;:!?\"'()") for w in _words(core)]
+    words = _clean(_words(core))
     if not words:
         return False, ""
     last = words[-1]
     if core.endswith(("?", "!")) or (core.endswith(".") and not had_ellipsis):
         return False, last
+    previous = words[-2] if len(words) > 1 else ""
+    clause = _clean(re.split(r"[.?!;]\s+", core)[-1].split())
+    fronted = any(w in WH_WORDS or w in INDEFINITES for w in clause[:-1])
+    if had_ellipsis and last in OPEN_BEFORE_ELLIPSIS:
+        return True, last  # "After my last infusion I started having..."
+    if last in OBJECT_VERBS and not fronted:
+        return True, last  # "Does Enhertu cause"
+    if _CAUSATIVE_END.search(core):
+        return True, last  # "does radiation make you"
+    if vocabulary is not None and _subject_only_after_aux(clause, vocabulary):
+        return True, last  # "how long does lymphedema"
     if last not in FUNCTION_WORDS:
         return False, last
-    previous = words[-2] if len(words) > 1 else ""
-    sentence_start = re.split(r"[.?!]\s+", core)[-1].lower().split()
-    is_wh = bool(sentence_start) and sentence_start[0] in WH_WORDS | {"who's", "what's"}
-    if last in PREPOSITIONS and is_wh and previous in STRANDING_WORDS:
-        return False, last  # "What is it used for", "who do I talk to"
+    if last in PREPOSITIONS and previous in STRANDING_WORDS and fronted:
+        return False, last  # "What is it used for", "what I'm going through", "something to worry about"
+    if last == "for" and clause[:2] == ["how", "long"]:
+        return False, last  # "how long will I be on letrozole for"
+    if last in ELLIPTICAL_AUXILIARIES and previous in SUBJECT_PRONOUNS and not had_ellipsis:
+        before = words[-3] if len(words) > 2 else ""
+        if before not in {"because", "that", "so"}:
+            return False, last  # "I don't think I can", "yes she did"
     if last in AUXILIARIES and previous in PRONOUNS and any(w in WH_WORDS for w in words[:-2]):
         return False, last  # "I don't know what it is"
-    if last in {"that", "this", "those", "these", "which", "what", "more", "most", "some", "any", "so", "as", "too", "since", "one", "it"} and not had_ellipsis:
-        # Pronoun uses are complete: "I'm scared of that", "can you tell me more", "I need to know more"
-        if last in {"that", "this", "those", "these", "more", "most", "some", "any", "so", "it", "one"}:
-            return False, last
+    if (
+        last in {"that", "this", "those", "these", "more", "most", "some", "any", "so", "it", "one"}
+        and not had_ellipsis
+    ):
+        return False, last  # pronoun uses are complete: "I'm scared of that", "can you tell me more"
     return True, last
 
 
-def assess_message(message: str, vocabulary: Vocabulary, history: list[str] | tuple[str, ...] = (), has_referent: bool = True) -> GateResult:
-    """Decide whether ``message`` must be clarified before answering."""
+def _is_question(text: str) -> bool:
+    """Asks something: ends with "?" or a clause opens like a question ("how long does it last")."""
+    if text.rstrip().endswith("?"):
+        return True
+    for clause in re.split(r"[.,;:!?]+|\s[-–—]\s", text):
+        words = _clean(clause.split())
+        while words and words[0] in DISCOURSE_MARKERS:
+            words = words[1:]
+        if words and (words[0] in QUESTION_OPENERS or words[:2] == ["what", "about"]):
+            return True
+    return False
+
+
+def _neutralise_referents(text: str, vocabulary: Vocabulary) -> str:
+    """Blank out referring words that do refer to something: the care team's "they" and "this port"."""
+    text = _PERSONAL_THEY.sub(lambda m: "the team" + m.group(0)[4:], text)
+    text = _DUMMY_IT_EXTRA.sub(" ", text)
+
+    def determiner(match: re.Match[str]) -> str:
+        noun = match.group(2).lower()
+        before = text[: match.start()].split()
+        after_do = bool(before) and before[-1].lower() in _DO_SUPPORT
+        is_noun = noun in vocabulary.medical_terms or noun in vocabulary.alias_to_entity
+        if (
+            is_noun
+            and noun not in GENERIC_THINGS
+            and not (after_do and noun in VERB_LIKE)
+            and not noun.endswith(("ed", "ly"))
+        ):
+            return "the " + match.group(2)
+        return match.group(0)
+
+    return _DEMONSTRATIVE_NOUN.sub(determiner, text)
+
+
+def _history_names_referent(history: Sequence[str], vocabulary: Vocabulary) -> bool:
+    return any(vocabulary.find_entities(turn, kinds=REFERENT_KINDS) for turn in history)
+
+
+def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], has_referent: bool) -> bool:
+    """A question that points at something ("is it safe?") with nothing in message or history it can mean."""
+    if has_referent or not _is_question(text):
+        return False  # statements ("this is so hard", "thank you for explaining that") need no referent
+    if _history_names_referent(history, vocabulary):
+        return False
+    referring = _REFERRING_WORD.search(text)
+    if referring and any(m.end <= referring.start() for m in vocabulary.find_entities(text, kinds=REFERENT_KINDS)):
+        return False  # "HER2-low, what does that mean for me": named before it is pointed at
+    return needs_referent(_neutralise_referents(text, vocabulary), vocabulary)
+
+
+def _cut_off(text: str, words: list[str], vocabulary: Vocabulary, history: Sequence[str]) -> GateResult | None:
+    """Ends inside a word: the last word is unknown, not an acronym, and starts some known word."""
+    last_raw = words[-1]
+    last = last_raw.lower().strip(".,;:!?\"'()-")
+    if text[-1] in _CLOSERS or not last.isalpha() or len(last) < 2 or (last_raw.isupper() and len(last_raw) > 1):
+        return None
+    if vocabulary.is_known(last) or not vocabulary.is_prefix_of_known(last):
+        return None  # a whole word, or a misspelling the pipeline corrects silently
+    fragment = last_raw.rstrip(".,;:-")
+    before = text[: len(text) - len(last_raw)]
+    candidates = tuple(vocabulary.completions(last, [*history, before]))
+    if not any(vocabulary.is_domain_word(c) for c in candidates):
+        fix = vocabulary.correction(last)
+        if fix and not fix.startswith(last) and vocabulary.is_domain_word(fix):
+            return None  # a misspelt domain word ("breast cancr"), corrected silently; only rare English words start with it
+    kind: GateKind = "too_little" if len(words) == 1 else "cut_off"
+    return GateResult(
+        kind, fragment=fragment, candidates=candidates, reason="ends mid-word", topic=_topic(before, vocabulary)
+    )
+
+
+def assess_message(
+    message: str, vocabulary: Vocabulary, history: Sequence[str] = (), has_referent: bool = True
+) -> GateResult:
+    """Decide whether ``message`` must be clarified before answering.
+
+    ``history`` holds the earlier turns' texts; ``has_referent`` says whether the conversation has a
+    medicine or treatment in focus (a condition or treatment named in ``history`` counts too).
+    """
     text = message.strip()
     words = _words(text)
     if not words:
         return GateResult("too_little", reason="no words")
     short = normalise_short(text)
     if short in SHORT_REPLIES:
-        return GateResult("none", reason="short reply") if history else GateResult("too_little", reason="a short reply with nothing before it")
+        return (
+            GateResult("none", reason="short reply")
+            if history
+            else GateResult("too_little", reason="a short reply with nothing before it")
+        )
     if short in GREETINGS:
         return GateResult("none", reason="greeting")
 
-    last_raw = words[-1]
-    last = last_raw.lower().strip(".,;:!?\"'()-")
-    ends_closed = text[-1] in _CLOSERS
-    if not ends_closed and last.isalpha() and len(last) >= 2 and not vocabulary.is_known(last):
-        if vocabulary.correction(last) is None or vocabulary.is_prefix_of_known(last):
-            if vocabulary.is_prefix_of_known(last):
-                context = [*history, text[: -len(last_raw)]]
-                candidates = tuple(vocabulary.completions(last, context))
-                kind: GateKind = "too_little" if len(words) == 1 else "cut_off"
-                return GateResult(kind, fragment=last_raw, candidates=candidates, reason="ends mid-word", topic=_topic(text, vocabulary, last_raw))
+    cut = _cut_off(text, words, vocabulary, history)
+    if cut is not None:
+        return cut
     if len(words) == 1 and (short in VAGUE or not short):
         return GateResult("too_little", reason="a single vague word")
+    if len(words) == 1 and not history:
+        # A lone name asks nothing yet ("palbo"): offer what it names and ask what they'd like to know.
+        word = words[0].lower().strip(".,;:!?\"'()")
+        entity = vocabulary.alias_to_entity.get(word)
+        candidates = (entity.canonical,) if entity else ()
+        return GateResult(
+            "too_little",
+            fragment=words[0].strip(".,;:!?"),
+            candidates=candidates,
+            reason="a single word with no question",
+        )
 
     if _unbalanced(text):
-        return GateResult("trailing_off", fragment=_tail(text), reason="an open bracket or quote", topic=_topic(text, vocabulary))
-    trailing, last_word = _ends_trailing(text)
+        return GateResult(
+            "trailing_off", fragment=_tail(text), reason="an open bracket or quote", topic=_topic(text, vocabulary)
+        )
+    trailing, last_word = _ends_trailing(text, vocabulary)
     if trailing:
         return GateResult(
-            "trailing_off", fragment=_tail(text), candidates=tuple(trailing_completions(text)), reason=f"ends on '{last_word}'", topic=_topic(text, vocabulary)
+            "trailing_off",
+            fragment=_tail(text),
+            candidates=tuple(trailing_completions(text)),
+            reason=f"ends on '{last_word}'",
+            topic=_topic(text, vocabulary),
         )
-    if not has_referent and needs_referent(text, vocabulary):
+    if _lacks_referent(text, vocabulary, history, has_referent):
         return GateResult("no_referent", fragment=_referring_word(text), reason="nothing for it to refer to")
     return GateResult("none")
 
@@ -168,18 +448,25 @@ def _tail(text: str, words: int = 5) -> str:
 
 
 def _referring_word(text: str) -> str:
-    match = re.search(r"\b(its|it|that one|this one|that|this|they|them|those|these)\b", text, re.IGNORECASE)
+    match = _REFERRING_WORD.search(text)
     return match.group(0) if match else ""
 
 
 _TRAILING_COMPLETIONS: list[tuple[re.Pattern[str], list[str]]] = [
     (re.compile(r"\bdose (was|is|has been|got|will be)\W*$", re.I), ["reduced", "paused (on hold)", "stopped"]),
-    (re.compile(r"\b(combine|take|mix|use)\b.*\bwith\W*$", re.I), ["another cancer medicine", "a supplement or herbal remedy", "food or alcohol"]),
-    (re.compile(r"\b(side effects?|symptoms?) (of|from)\W*$", re.I), ["my current treatment", "a medicine I might start"]),
+    (
+        re.compile(r"\b(combine|take|mix|use)\b.*\bwith\W*$", re.I),
+        ["another cancer medicine", "a supplement or herbal remedy", "food or alcohol"],
+    ),
+    (
+        re.compile(r"\b(side effects?|symptoms?) (of|from)\W*$", re.I),
+        ["my current treatment", "a medicine I might start"],
+    ),
 ]
 
 
 def trailing_completions(text: str) -> list[str]:
+    """Likely endings for a few common unfinished clauses ("the dose was..." → reduced, paused, stopped)."""
     for pattern, completions in _TRAILING_COMPLETIONS:
         if pattern.search(_ELLIPSIS.sub("", text).strip()):
             return completions
@@ -189,6 +476,8 @@ def trailing_completions(text: str) -> list[str]:
 # --- the patient's reply to a clarification ---------------------------------------------------------
 @dataclass(frozen=True)
 class MergedQuestion:
+    """The question to answer after a clarification, and a note when it is a best guess."""
+
     question: str
     interpretation_note: str | None = None
     resolved: bool = True
@@ -201,10 +490,13 @@ def _match_candidate(reply: str, candidates: list[str], fragment: str) -> str | 
             return candidate
     for candidate in candidates:
         stem = candidate.lower().rstrip("s")
-        if any(w.startswith(stem[: max(len(fragment) + 2, len(stem) - 3)]) and w.startswith(fragment.lower()) for w in reply_words):
-            # the reply names this completion ("yes, neutrophil-related" → neutrophils)
-            if any(stem.startswith(w.rstrip("s").split("-")[0]) or w.startswith(stem) for w in reply_words):
-                return candidate
+        starts = any(
+            w.startswith(stem[: max(len(fragment) + 2, len(stem) - 3)]) and w.startswith(fragment.lower())
+            for w in reply_words
+        )
+        # the reply names this completion ("yes, neutrophil-related" → neutrophils)
+        if starts and any(stem.startswith(w.rstrip("s").split("-")[0]) or w.startswith(stem) for w in reply_words):
+            return candidate
     for word in reply_words:
         if fragment and word.startswith(fragment.lower()) and len(word) > len(fragment):
             return word
@@ -213,7 +505,17 @@ def _match_candidate(reply: str, candidates: list[str], fragment: str) -> str | 
 
 def _looks_standalone(reply: str) -> bool:
     words = reply.split()
-    return len(words) >= 6 and words[0].lower() in WH_WORDS | {"can", "could", "is", "are", "does", "do", "should", "will", "tell"}
+    return len(words) >= 6 and words[0].lower() in WH_WORDS | {
+        "can",
+        "could",
+        "is",
+        "are",
+        "does",
+        "do",
+        "should",
+        "will",
+        "tell",
+    }
 
 
 def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabulary) -> MergedQuestion:
@@ -222,9 +524,17 @@ def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabular
     reply = reply.strip()
     if pending.kind in ("cut_off", "too_little") and pending.fragment:
         chosen = _match_candidate(reply, pending.candidates, pending.fragment)
-        stem = original[: len(original) - len(pending.fragment)] if original.endswith(pending.fragment) else original + " "
+        stem = (
+            original[: len(original) - len(pending.fragment)] if original.endswith(pending.fragment) else original + " "
+        )
+        if not stem.strip() and len(WORD_RE.findall(reply)) >= 2:
+            # The message was only the fragment ("palbo", "neutr"): the reply is the question, about what it named.
+            name = chosen or (pending.candidates[0] if len(pending.candidates) == 1 else None)
+            if name is None or name.lower().rstrip("s") in reply.lower():
+                return MergedQuestion(reply)
+            return MergedQuestion(substitute_referent(reply, name))
         if chosen:
-            rest = reply if _looks_standalone(reply) and chosen.lower() not in reply.lower()[:len(chosen)] else ""
+            rest = reply if _looks_standalone(reply) and chosen.lower() not in reply.lower()[: len(chosen)] else ""
             merged = (stem + chosen).strip()
             return MergedQuestion(f"{merged} {rest}".strip() if rest and rest.lower() not in merged.lower() else merged)
         if _looks_standalone(reply):
@@ -233,7 +543,9 @@ def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabular
             return MergedQuestion(f"{stem.rstrip()} {reply}".strip())
         best = pending.candidates[0] if pending.candidates else pending.fragment
         merged = (stem + best).strip()
-        return MergedQuestion(merged, f'I wasn\'t completely sure, so I read your message as: "{merged}".', resolved=False)
+        return MergedQuestion(
+            merged, f'I wasn\'t completely sure, so I read your message as: "{merged}".', resolved=False
+        )
     if pending.kind == "trailing_off":
         base = _ELLIPSIS.sub("", original).rstrip(" ,;:-–—")
         if _looks_standalone(reply) or reply.lower().startswith(base.lower()[:20]):
@@ -246,19 +558,38 @@ def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabular
     if pending.kind == "no_referent":
         mentions = vocabulary.find_entities(reply)
         if mentions:
-            return MergedQuestion(substitute_referent(original, mentions[0].canonical))
+            return MergedQuestion(_with_referent(original, reply, mentions[0].canonical, mentions[0].text))
         if _looks_standalone(reply):
             return MergedQuestion(reply)
         merged = f"{original.rstrip(' ?')} — {reply}"
         return MergedQuestion(merged, f'I read your question as: "{merged}".', resolved=False)
     # too_little without a fragment: the reply is the question
     if normalise_short(reply) in SHORT_REPLIES | VAGUE:
-        return MergedQuestion(f"{original} {reply}".strip(), "I wasn't sure what you'd like to know, so here is an overview.", resolved=False)
+        return MergedQuestion(
+            f"{original} {reply}".strip(),
+            "I wasn't sure what you'd like to know, so here is an overview.",
+            resolved=False,
+        )
     return MergedQuestion(reply)
+
+
+def _with_referent(original: str, reply: str, canonical: str, written: str) -> str:
+    """ "is it safe?" + "taking ibrance while pregnant" → "Is palbociclib safe (taking ibrance while pregnant)?"."""
+    question = substitute_referent(original, canonical)
+    rest = reply
+    if rest.lower().startswith(written.lower()):
+        rest = rest[len(written) :]
+    rest = rest.strip(" ,;:-–—.!?")
+    if len(WORD_RE.findall(rest)) < 2:
+        return question
+    mark = "?" if question.rstrip().endswith("?") else ""
+    return f"{question.rstrip(' ?.!')} ({rest}){mark}"
 
 
 @dataclass
 class Clarification:
+    """What OncoGuide asks, and the options offered as buttons."""
+
     text: str
     options: list[str] = field(default_factory=list)
 
@@ -270,7 +601,9 @@ def clarification_message(result: GateResult) -> Clarification:
         options = list(result.candidates)
         guess = " or ".join(options[:2]) if options else ""
         ask = f" — did you mean {guess}?" if guess else " — could you finish the word?"
-        return Clarification(f'It looks like your message got cut off: it ends at "{result.fragment}"{ask}{covers}', options)
+        return Clarification(
+            f'It looks like your message got cut off: it ends at "{result.fragment}"{ask}{covers}', options
+        )
     if result.kind == "trailing_off":
         return Clarification(
             f'Your message seems to stop partway, at "{result.fragment}". Could you finish the thought so I can give you '
@@ -286,8 +619,13 @@ def clarification_message(result: GateResult) -> Clarification:
     if result.fragment:
         options = list(result.candidates)
         guess = " or ".join(options[:2])
-        return Clarification(f'I only see "{result.fragment}" — did you mean {guess}? What would you like to know about it?', options)
+        ask = f" — did you mean {guess}?" if guess else "."
+        return Clarification(f'I only see "{result.fragment}"{ask} What would you like to know about it?', options)
     return Clarification(
         "I'd be glad to help — could you tell me a little more about what you'd like to know?",
-        ["What are the side effects of my treatment?", "How do CDK4/6 inhibitors work?", "When should I call my care team?"],
+        [
+            "What are the side effects of my treatment?",
+            "How do CDK4/6 inhibitors work?",
+            "When should I call my care team?",
+        ],
     )

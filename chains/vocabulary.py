@@ -1,15 +1,21 @@
 """Domain vocabulary: entities, known words, prefix completions and spelling corrections.
 
-Built once per process from the maintained lists in ``chains/vocab/``, the knowledge base's own
-words, and the English dictionary shipped by ``pyspellchecker``. Pure and fast after construction.
+Built once per process from the maintained lists in ``chains/vocab/`` (entities, abbreviations and the
+medical word list), the knowledge base's own words, and the English dictionary shipped by
+``pyspellchecker``. Everything expensive is precomputed at construction — a sorted prefix index with a
+static score per word, and a symmetric-delete index over domain words for spelling corrections — and
+per-word answers are cached, so the gate costs well under a millisecond per message.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
+import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +26,39 @@ NUMBER_WITH_UNIT = re.compile(
     r"^[<>~]?\d+([.,]\d+)?(mg|ml|mcg|kg|lbs?|f|c|°c|°f|%|x|yrs?|y/o|yo|mos?|months?|wks?|days?|d|h|hrs?|am|pm|st|nd|rd|th|s)?$"
 )
 _KEYBOARD_ROWS = ["1234567890-", "qwertyuiop", "asdfghjkl;", "zxcvbnm,."]
+_STRIP = ".,;:!?\"'()[]{}“”‘’"
+
+# Score bands for completions: conversation words above domain words above general English.
+CONTEXT_BONUS = 5000.0
+DOMAIN_BASE = 1000.0
+MEDICAL_TERM_WEIGHT = 3  # a maintained medical term counts as if the knowledge base used it this often
+ENGLISH_CAP = 900.0
+FOLLOWER_BONUS = 2500.0  # the word usually follows the previous word in a domain phrase ("hodgkin lymphoma")
+BASE_VERB_BONUS = 400.0  # after "to"/a modal, a base verb ("how to diagnos" → diagnose) is likelier
+PHRASE_WEIGHT = 10
+VERB_MARKERS = frozenset(
+    {
+        "to",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "must",
+        "cannot",
+        "can't",
+        "cant",
+        "dont",
+        "don't",
+        "doesnt",
+        "doesn't",
+        "didnt",
+        "didn't",
+    }
+)
+MIN_ENGLISH_FREQ = 50  # completions from general English need at least this corpus frequency
 
 
 def _keyboard_neighbours() -> dict[str, set[str]]:
@@ -37,6 +76,8 @@ KEYBOARD_NEAR = _keyboard_neighbours()
 
 @dataclass(frozen=True)
 class Entity:
+    """A named drug, treatment, condition, test or topic with its aliases."""
+
     kind: str
     canonical: str
     aliases: tuple[str, ...]
@@ -44,6 +85,8 @@ class Entity:
 
 @dataclass(frozen=True)
 class EntityMention:
+    """Where an entity is mentioned in a text."""
+
     canonical: str
     kind: str
     start: int
@@ -52,6 +95,7 @@ class EntityMention:
 
 
 def load_entities(path: Path = VOCAB_DIR / "entities.txt") -> list[Entity]:
+    """Parse ``kind | canonical | alias, alias`` lines."""
     entities = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
@@ -63,11 +107,23 @@ def load_entities(path: Path = VOCAB_DIR / "entities.txt") -> list[Entity]:
 
 
 def load_abbreviations(path: Path = VOCAB_DIR / "abbreviations.txt") -> frozenset[str]:
+    """Whitespace-separated shorthand, ``#`` lines are comments."""
     words: set[str] = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.lstrip().startswith("#"):
             words.update(line.lower().split())
     return frozenset(words)
+
+
+def load_word_list(path: Path = VOCAB_DIR / "medical_terms.txt") -> frozenset[str]:
+    """One term per line, ``#`` lines are comments; missing file → empty."""
+    if not path.exists():
+        return frozenset()
+    return frozenset(
+        line.strip().lower()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
 
 
 def _edits1(word: str) -> set[str]:
@@ -78,6 +134,35 @@ def _edits1(word: str) -> set[str]:
     replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
     inserts = {a + c + b for a, b in splits for c in letters}
     return deletes | transposes | replaces | inserts
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    """``word`` with up to ``depth`` characters removed (the symmetric-delete keys)."""
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+def edit_distance(a: str, b: str, cap: int = 3) -> int:
+    """Optimal-string-alignment distance (adjacent swaps count once), stopping early past ``cap``."""
+    if abs(len(a) - len(b)) > cap:
+        return cap + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > cap:
+            return cap + 1
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def _is_keyboard_slip(typed: str, candidate: str) -> bool:
@@ -91,16 +176,34 @@ def _is_keyboard_slip(typed: str, candidate: str) -> bool:
 class Vocabulary:
     """Everything the gate, rewriter and profile extractor need to know about words."""
 
-    def __init__(self, kb_texts: Iterable[str] = (), entities: list[Entity] | None = None) -> None:
+    def __init__(
+        self,
+        kb_texts: Iterable[str] = (),
+        entities: list[Entity] | None = None,
+        medical_terms: Iterable[str] | None = None,
+    ) -> None:
         from spellchecker import SpellChecker
 
         self.entities = entities if entities is not None else load_entities()
         self.abbreviations = load_abbreviations()
+        terms = frozenset(medical_terms) if medical_terms is not None else load_word_list()
+        self.medical_phrases = frozenset(t for t in terms if " " in t)
+        self.medical_terms = frozenset(w for t in terms for w in t.split())
         self._english = SpellChecker(distance=1)
         self.english_freq: dict[str, int] = self._english.word_frequency.dictionary
         self.domain_freq: Counter[str] = Counter()
+        # Which words follow which in domain phrases ("hodgkin" → "lymphoma"): ranks completions by the word before.
+        self._followers: dict[str, Counter[str]] = {}
         for text in kb_texts:
-            self.domain_freq.update(w.lower().strip("'-/+") for w in WORD_RE.findall(text) if len(w) >= 3)
+            words = [w.lower().strip("'-/+") for w in WORD_RE.findall(text)]
+            self.domain_freq.update(w for w in words if len(w) >= 3)
+            for first, second in itertools.pairwise(words):
+                if len(first) >= 4 and len(second) >= 4:
+                    self._followers.setdefault(first, Counter())[second] += 1
+        for term in self.medical_terms:
+            self.domain_freq[term] += MEDICAL_TERM_WEIGHT
+        for phrase in self.medical_phrases:
+            self._add_phrase(phrase, PHRASE_WEIGHT)
         self.alias_to_entity: dict[str, Entity] = {}
         for entity in self.entities:
             for name in (entity.canonical, *entity.aliases):
@@ -108,90 +211,230 @@ class Vocabulary:
             for word in WORD_RE.findall(entity.canonical):
                 if len(word) >= 3:
                     self.domain_freq[word.lower()] += 5
+            if " " in entity.canonical:
+                self._add_phrase(entity.canonical, PHRASE_WEIGHT)
         aliases = sorted(self.alias_to_entity, key=len, reverse=True)
         self._entity_re = re.compile(
             r"(?<![a-z0-9])(" + "|".join(re.escape(a) for a in aliases) + r")(?![a-z0-9])", re.IGNORECASE
         )
-        self._domain_sorted = sorted(self.domain_freq)
-        self._english_sorted = sorted(w for w in self.english_freq if w.isalpha())
+        self.misspelt_aliases = self._find_misspelt_aliases()
+        self._build_prefix_index()
+        self._build_delete_index()
+        # Per-word answers are pure functions of the word: cache them (per instance, so tests may build several).
+        self._known_cached: Callable[[str], bool] = lru_cache(maxsize=1 << 16)(self._is_known)
+        self._correction_cached: Callable[[str], str | None] = lru_cache(maxsize=1 << 16)(self._correction)
+        self._ranked_prefix: Callable[[str], tuple[str, ...]] = lru_cache(maxsize=1 << 14)(self._ranked_prefix_uncached)
+
+    def _add_phrase(self, phrase: str, weight: int) -> None:
+        words = phrase.lower().split()
+        for first, second in itertools.pairwise(words):
+            self._followers.setdefault(first, Counter())[second] += weight
+
+    # --- indexes --------------------------------------------------------------------------------
+    def _find_misspelt_aliases(self) -> frozenset[str]:
+        """Aliases listed as common misspellings ("letrazole", "lymphodema"): known, never offered as completions."""
+
+        def proper(name: str) -> bool:
+            return name in self.abbreviations or name in self.english_freq or name in self.medical_terms
+
+        found = set()
+        for entity in self.entities:
+            names = [entity.canonical, *entity.aliases]
+            for alias in entity.aliases:
+                if not alias.isalpha() or len(alias) < 5 or proper(alias):
+                    continue
+                if any(
+                    other != alias
+                    and (other == entity.canonical or proper(other))
+                    and not (other.startswith(alias) or alias.startswith(other))
+                    and edit_distance(alias, other, 2) <= 2
+                    for other in names
+                ):
+                    found.add(alias)
+        return frozenset(found)
+
+    def _build_prefix_index(self) -> None:
+        """One sorted list of completable words with a static score (domain words far above English)."""
+        scores: dict[str, float] = {}
+        for word, freq in self.english_freq.items():
+            if freq >= MIN_ENGLISH_FREQ and word.isalpha():
+                scores[word] = min(freq / 1000.0, ENGLISH_CAP)
+        for word, freq in self.domain_freq.items():
+            if word.isalpha() or (word in self.medical_terms and "-" in word):
+                scores[word] = DOMAIN_BASE + 100.0 * math.log1p(freq)
+        for word in self.misspelt_aliases:
+            scores.pop(word, None)
+        self._completable = sorted(scores)
+        self._static_score = scores
+
+    def _build_delete_index(self) -> None:
+        """Symmetric-delete index (up to two deletions) over the domain words corrections may land on."""
+        self._correctable: dict[str, int] = {}
+        for word, freq in self.domain_freq.items():
+            if len(word) >= 4 and word.isalpha() and freq >= 2:
+                self._correctable[word] = freq
+        for alias in self.alias_to_entity:
+            if len(alias) >= 4 and " " not in alias:
+                self._correctable[alias] = max(self._correctable.get(alias, 0), 10)
+        index: dict[str, list[str]] = {}
+        for word in self._correctable:
+            for key in _deletes(word, 2 if len(word) >= 6 else 1):
+                index.setdefault(key, []).append(word)
+        self._delete_index = index
 
     # --- entities -------------------------------------------------------------------------------
     def find_entities(self, text: str, kinds: tuple[str, ...] | None = None) -> list[EntityMention]:
+        """Entity mentions in ``text`` (longest alias wins), optionally only of some kinds."""
         mentions = []
         for match in self._entity_re.finditer(text):
             entity = self.alias_to_entity[match.group(1).lower()]
             if kinds is None or entity.kind in kinds:
-                mentions.append(EntityMention(entity.canonical, entity.kind, match.start(), match.end(), match.group(1)))
+                mentions.append(
+                    EntityMention(entity.canonical, entity.kind, match.start(), match.end(), match.group(1))
+                )
         return mentions
 
     # --- words ----------------------------------------------------------------------------------
+    def is_domain_word(self, word: str) -> bool:
+        """A knowledge-base, medical-list or entity word (not merely general English)."""
+        w = word.lower().strip(_STRIP)
+        return w in self.domain_freq or w in self.alias_to_entity or w in self.abbreviations
+
     def is_known(self, word: str) -> bool:
-        w = word.lower().strip(".,;:!?\"'()")
-        if not w or not any(ch.isalpha() for ch in w) or NUMBER_WITH_UNIT.match(w):
-            return True
-        if w in self.abbreviations or w in self.domain_freq or w in self.alias_to_entity:
-            return True
-        parts = [p for p in re.split(r"[-/+']", w) if p]
-        return all(p in self.english_freq or p in self.domain_freq or p in self.abbreviations for p in parts)
-
-    def _prefixed(self, sorted_words: list[str], prefix: str, limit: int = 4000) -> list[str]:
-        start = bisect.bisect_left(sorted_words, prefix)
-        found = []
-        for word in sorted_words[start : start + limit]:
-            if not word.startswith(prefix):
-                break
-            if word != prefix:
-                found.append(word)
-        return found
-
-    def completions(self, fragment: str, context: Iterable[str] = (), limit: int = 3) -> list[str]:
-        """Likely whole words for a cut-off ``fragment``: domain words first, then English."""
-        prefix = fragment.lower()
-        context_words = {w.lower() for text in context for w in WORD_RE.findall(text)}
-        scored: dict[str, float] = {}
-        for word in self._prefixed(self._domain_sorted, prefix):
-            if not word.isalpha():
-                continue
-            score = 1000.0 + self.domain_freq[word]
-            if word in context_words:
-                score += 5000.0
-            scored[word] = score
-        for word in self._prefixed(self._english_sorted, prefix):
-            freq = self.english_freq[word]
-            if freq >= 50 and word not in scored:
-                scored[word] = min(freq / 1000.0, 900.0) + (5000.0 if word in context_words else 0.0)
-        ranked = sorted(scored, key=lambda w: (-scored[w], len(w)))
-        return _distinct_stems(ranked)[:limit]
-
-    def is_prefix_of_known(self, fragment: str) -> bool:
-        prefix = fragment.lower()
-        return bool(self._prefixed(self._domain_sorted, prefix, 1)) or any(
-            self.english_freq[w] >= 50 for w in self._prefixed(self._english_sorted, prefix, 400)
-        )
+        """A word OncoGuide understands: English, domain, entity, shorthand, or a number with a unit."""
+        return self._known_cached(word)
 
     def correction(self, word: str) -> str | None:
         """A confident correction for a misspelled word, or None (known word, or no clear fix)."""
-        w = word.lower()
+        return self._correction_cached(word)
+
+    def _is_known(self, word: str) -> bool:
+        w = word.lower().strip(_STRIP)
+        if not w or not any(ch.isalpha() for ch in w) or NUMBER_WITH_UNIT.match(w):
+            return True
+        if w in self.abbreviations or w in self.domain_freq or w in self.alias_to_entity or w in self.english_freq:
+            return True
+        parts = [p for p in re.split(r"[-/+'’.]", w) if p]
+        return bool(parts) and all(
+            p in self.english_freq
+            or p in self.domain_freq
+            or p in self.abbreviations
+            or NUMBER_WITH_UNIT.match(p)
+            or p.isdigit()
+            for p in parts
+        )
+
+    def _ranked_prefix_uncached(self, prefix: str, limit: int = 12) -> tuple[str, ...]:
+        start = bisect.bisect_left(self._completable, prefix)
+        end = bisect.bisect_left(self._completable, prefix + "\uffff", start)
+        words = [w for w in self._completable[start:end] if w != prefix]
+        score = self._static_score
+        return tuple(heapq.nsmallest(limit, words, key=lambda w: (-score[w], len(w), w)))
+
+    def completions(
+        self, fragment: str, context: Iterable[str] = (), limit: int = 3, previous: str | None = None
+    ) -> list[str]:
+        """Likely whole words for a cut-off ``fragment``, best first, distinct words only.
+
+        Ranked: words from the conversation so far (``context``), then words that follow ``previous`` in a
+        domain phrase, then domain words (knowledge base, medical list, entities), then general English.
+        ``previous`` (the word before the fragment) defaults to the last word of the last context text.
+        """
+        prefix = fragment.lower()
+        if not prefix:
+            return []
+        context = list(context)
+        if previous is None:
+            tail = WORD_RE.findall(context[-1]) if context else []
+            previous = tail[-1] if tail else ""
+        previous = previous.lower()
+        pool = {w: self._static_score[w] for w in self._ranked_prefix(prefix)}
+        for text in context:
+            for raw in WORD_RE.findall(text):
+                word = raw.lower().strip("'-/+")
+                if word.startswith(prefix) and word != prefix and word in self._static_score:
+                    pool[word] = CONTEXT_BONUS + self._static_score[word]
+        followers = self._followers.get(previous)
+        if followers:
+            for word in followers:
+                if word.startswith(prefix) and word != prefix and word in self._static_score:
+                    pool[word] = max(pool.get(word, 0.0), FOLLOWER_BONUS + self._static_score[word])
+        if previous in VERB_MARKERS:
+            for word in pool:
+                if word + "d" in self._static_score or word + "ed" in self._static_score:
+                    pool[word] += BASE_VERB_BONUS
+        ranked = sorted(pool, key=lambda w: (-pool[w], len(w), w))
+        return _distinct_stems(ranked)[:limit]
+
+    def is_prefix_of_known(self, fragment: str) -> bool:
+        """Some longer known word starts with ``fragment``."""
+        prefix = fragment.lower()
+        i = bisect.bisect_right(self._completable, prefix)
+        return i < len(self._completable) and self._completable[i].startswith(prefix)
+
+    def _domain_candidates(self, w: str) -> dict[str, int]:
+        """Domain words within edit distance 1 (2 for long words), with their distance."""
+        max_distance = 2 if len(w) >= 7 else 1
+        found: dict[str, int] = {}
+        for key in _deletes(w, max_distance):
+            for candidate in self._delete_index.get(key, ()):
+                if candidate in found or candidate == w:
+                    continue
+                limit = max_distance if len(candidate) >= 7 else 1
+                distance = edit_distance(w, candidate, limit)
+                if distance <= limit:
+                    found[candidate] = distance
+        return found
+
+    def _correction(self, word: str) -> str | None:
+        w = word.lower().strip(_STRIP)
         if len(w) < 4:
             return None
         entity = self.alias_to_entity.get(w)
         if entity is not None:
-            is_misspelling = " " not in entity.canonical and w not in self.english_freq and _close(w, entity.canonical)
+            close = " " not in entity.canonical and w not in self.english_freq and _close(w, entity.canonical)
+            is_misspelling = close or (w in self.misspelt_aliases and " " not in entity.canonical)
             return entity.canonical if is_misspelling and w != entity.canonical else None
         if self.is_known(w):
             return None
-        domain = [c for c in _edits1(w) if c in self.domain_freq or c in self.alias_to_entity]
-        if not domain and len(w) >= 7:
-            domain = [c for e in _edits1(w) for c in _edits1(e) if c in self.alias_to_entity or self.domain_freq.get(c, 0) >= 3]
-        if domain:
-            best = max(domain, key=lambda c: (c in self.alias_to_entity, self.domain_freq.get(c, 0)))
-            entity = self.alias_to_entity.get(best)
-            return entity.canonical if entity and " " not in entity.canonical else best
-        candidates = self._english.candidates(w) or set()
-        candidates = {c for c in candidates if c != w and self.english_freq.get(c, 0) >= 100}
-        slips = [c for c in candidates if _is_keyboard_slip(w, c)]
-        pool = slips or candidates
-        return max(pool, key=lambda c: self.english_freq.get(c, 0)) if pool else None
+        # Domain words within 1-2 edits, and English words within 1 edit.
+        distance = self._domain_candidates(w)
+        for candidate in self._english.candidates(w) or set():
+            if candidate != w and self.english_freq.get(candidate, 0) >= 100:
+                distance.setdefault(candidate, 1)
+        if not distance:
+            return None
+
+        def rank(c: str) -> tuple[bool, int, bool, bool, int, int]:
+            # domain first ("tumer" → tumor, not timer); then nearest; then a slip to a neighbouring key
+            # ("5aking" → taking, "pysh" → push); then entity names; then frequency
+            is_domain = c in self.domain_freq or c in self.alias_to_entity
+            return (
+                is_domain,
+                -distance[c],
+                _is_keyboard_slip(w, c),
+                c in self.alias_to_entity,
+                self.domain_freq.get(c, 0),
+                self.english_freq.get(c, 0),
+            )
+
+        return self._canonical(max(distance, key=rank))
+
+    def _canonical(self, word: str) -> str:
+        """A misspelt alias maps to its entity's name; a correctly spelt one (brand, procedure) is kept."""
+        entity = self.alias_to_entity.get(word)
+        return entity.canonical if entity and word in self.misspelt_aliases and " " not in entity.canonical else word
+
+    def correct_text(self, text: str) -> str:
+        """``text`` with confidently misspelled words corrected (for retrieval; keep the original for history)."""
+
+        def fix(match: re.Match[str]) -> str:
+            fixed = self.correction(match.group(0))
+            if fixed is None:
+                return match.group(0)
+            return fixed.capitalize() if match.group(0)[0].isupper() else fixed
+
+        return re.sub(r"[A-Za-z0-9][A-Za-z0-9']*[A-Za-z][A-Za-z0-9']*", fix, text)
 
 
 def _close(a: str, b: str) -> bool:

@@ -60,13 +60,7 @@ MAX_PER_FUNCTION_WORD = 24
 
 DATA_DIR = Path(__file__).resolve().parent
 REPO_ROOT = DATA_DIR.parent.parent
-DEFAULT_MEDQUAD = (
-    REPO_ROOT.parent
-    / "shared"
-    / "datasets"
-    / "medquad"
-    / "medquad_cancer_answered.jsonl"
-)
+DEFAULT_MEDQUAD = REPO_ROOT.parent / "shared" / "datasets" / "medquad" / "medquad_cancer_answered.jsonl"
 DEFAULT_HANDWRITTEN = DATA_DIR / "clarify_cases_handwritten.jsonl"
 DEFAULT_OUT = DATA_DIR / "clarify_cases.jsonl"
 
@@ -145,9 +139,7 @@ def load_questions(path: Path) -> list[Record]:
             if question in seen:
                 continue
             seen.add(question)
-            rows.append(
-                {"id": row["id"], "focus": row.get("focus", ""), "question": question}
-            )
+            rows.append({"id": row["id"], "focus": row.get("focus", ""), "question": question})
     return rows
 
 
@@ -217,9 +209,7 @@ def make_function_word(row: Record, rng: random.Random) -> list[Record]:
         and WORD_RE.fullmatch(tokens[i + 1].group().strip("()?,"))
     ]
     # Weighted shuffle (Efraimidis-Spirakis): weight = position in the question.
-    keyed = sorted(
-        candidates, key=lambda i: rng.random() ** (1.0 / (i + 1)), reverse=True
-    )
+    keyed = sorted(candidates, key=lambda i: rng.random() ** (1.0 / (i + 1)), reverse=True)
     return [
         {
             "message": row["question"][: tokens[i].end()],
@@ -285,10 +275,7 @@ class MedquadGroups:
                 return
             for fields in make_function_word(row, self.rng):
                 word = fields["function_word"]
-                if (
-                    self.is_new(fields["message"])
-                    and per_word[word] < MAX_PER_FUNCTION_WORD
-                ):
+                if self.is_new(fields["message"]) and per_word[word] < MAX_PER_FUNCTION_WORD:
                     per_word[word] += 1
                     self.add("medquad_function_word", row, fields)
                     break
@@ -361,18 +348,13 @@ def load_handwritten(path: Path) -> list[Record]:
             where = f"{path.name}:{lineno}"
             if rec.get("group") == "multiturn":
                 turns = rec.get("turns")
-                if not turns or any(
-                    t.get("expect_kind") not in {"clarification", "answer"}
-                    for t in turns
-                ):
+                if not turns or any(t.get("expect_kind") not in {"clarification", "answer"} for t in turns):
                     raise SystemExit(f"{where}: bad multiturn record")
             else:
                 if rec.get("kind") not in kinds:
                     raise SystemExit(f"{where}: bad kind {rec.get('kind')!r}")
                 if rec["needs_clarification"] != (rec["kind"] != "none"):
-                    raise SystemExit(
-                        f"{where}: needs_clarification disagrees with kind"
-                    )
+                    raise SystemExit(f"{where}: needs_clarification disagrees with kind")
                 if not isinstance(rec.get("history"), list):
                     raise SystemExit(f"{where}: history must be a list")
             records.append(rec)

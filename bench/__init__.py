@@ -1,0 +1,1 @@
+"""Benchmarks; ``bench.ws_client`` is also used by the server tests."""
