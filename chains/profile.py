@@ -1,17 +1,24 @@
 """Patient profile: facts a patient states about themselves, extracted deterministically.
 
 Only first-person statements count ("I'm on letrozole", "ER+ oligomet, 14 months on kisqali");
-questions about a drug, negations ("no mets") and other people's facts ("my mum had ovarian
-cancer") add nothing. The profile is merged turn by turn and can be corrected or cleared.
+questions about a drug, negations ("no mets"), planned or refused treatments ("starting chemo next
+week") and other people's facts ("my mum had ovarian cancer") add nothing. The profile is merged turn
+by turn and can be corrected or cleared.
+
+How a message is read: it is cut into sentences; in each sentence every position has an owner (the
+last "I"/"my" or "my sister"/"she" before it), may sit inside a question or inside the scope of a
+negation. Treatment mentions next to each other ("Ibrance and Faslodex") form a group that shares one
+status (current, past, planned) and one duration, read from the words of its clause.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from chains.vocabulary import Vocabulary
+from chains.vocabulary import EntityMention, Vocabulary
 
 LIST_FIELDS = (
     "receptors", "spread", "sites", "current_treatments", "past_treatments",
@@ -36,88 +43,339 @@ SIDE_EFFECT_NAMES = {
     "high blood sugar": "high blood sugar", "insomnia": "insomnia", "bone pain": "bone pain",
     "headache": "headache",
 }  # fmt: skip
-NOT_TREATMENTS = {"grapefruit", "st john's wort", "turmeric", "vitamin d", "aspirin", "metformin", "ivermectin", "mebendazole"}
+NOT_TREATMENTS = {
+    "grapefruit",
+    "st john's wort",
+    "turmeric",
+    "vitamin d",
+    "aspirin",
+    "metformin",
+    "ivermectin",
+    "mebendazole",
+}
 
-_OTHER_PERSON = re.compile(
-    r"\b(my|our|her|his)\s+(mom|mum|mother|dad|father|sister|brother|aunt|uncle|wife|husband|partner|"
-    r"friend|daughter|son|grandma|grandmother|cousin|neighbou?r|colleague)\b|\b(she|he)\s+(is|was|has|had)\b",
-    re.IGNORECASE,
+# --- who, whether asked, whether denied ------------------------------------------------------------
+_PERSON_NOUNS = (
+    r"mom|mum|mother|mommy|mummy|mama|dad|father|daddy|papa|sister|sis|brother|aunt|auntie|aunty|uncle|wife|"
+    r"husband|hubby|partner|friend|bff|daughter|son|grandma|grandmother|granny|nan|nana|grandpa|grandfather|"
+    r"cousin|neighbou?r|colleague|coworker|co-worker|boss|niece|nephew|fianc[eé]e?|girlfriend|boyfriend|"
+    r"mother-in-law|sister-in-law|relative|patient|client"
 )
-_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|i'd|my|me|mine|myself)\b", re.IGNORECASE)
-_QUESTION_START = re.compile(
-    r"^\s*(what|how|why|when|where|which|who|can|could|does|do|is|are|should|will|would|tell|explain|any)\b",
-    re.IGNORECASE,
+_SPEAKER = re.compile(
+    rf"(?P<other>\b(?:my|our|her|his|their)\s+(?:(?:best|close|older|younger|little|big|elder|twin|late|dear|"
+    rf"good|step|ex|old)[\s-]+)?(?:{_PERSON_NOUNS})s?\b|\b(?:she|he)(?:'s|'d|'ll)?\b|\bher\b(?![\s-]*2))"
+    r"|(?P<me>\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself)\b)",
+    re.I,
 )
-_NEGATION = re.compile(r"\b(no|not|never|without|n't|dont|don't|didnt|didn't|isnt|havent|haven't|wasn't|arent)\b[^.,;]{0,25}$", re.IGNORECASE)
-_PAST = re.compile(
-    r"\b(had|finished|completed|done with|was on|were on|used to|previously|before|in 20\d\d|last year|"
-    r"years ago|months ago|stopped|came off|took|did)\b",
-    re.IGNORECASE,
+_ME_WORD = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|my|me|myself)\b", re.I)
+_CLAUSE_PUNCT = re.compile(r"(?:^|[,;:(]|\s[-–]\s)\s*")
+_QUESTION_ONSET = re.compile(
+    r"(?:what|what's|whats|how|why|which|who|whom|where|when|can|could|does|do|did|is|isn't|are|aren't|should|"
+    r"will|would|am|was|were|has|have|any|anyone|anything|tell me|explain|wondering|wonder|curious)\b",
+    re.I,
 )
-_CURRENT = re.compile(r"\b(now|currently|current|on|taking|take|takes|started|starting|been on|been taking|getting|receiving|having)\b", re.IGNORECASE)
+_STRONG_ONSET = re.compile(
+    r"(?:what|what's|whats|how|why|which|who|can you|could you|can i|could i|can it|does|do you|do i|"
+    r"is it|is there|is that|is this|are there|should i|will i|would|explain|tell me)\b",
+    re.I,
+)
+_NEGATION_CUE = re.compile(
+    r"(?P<prep>\b(?:no(?!\s+longer\b)|without|none|free\s+of|zero)\b)"
+    r"|\b(?:not|never|nor|neither|refused|refuse|declined|decline|skipped\s+(?=the\b)|said\s+no\s+to|opted\s+out\s+of)\b"
+    r"|(?<!ca)(?<!could)n't\b|\b(?:dont|didnt|doesnt|havent|hasnt|isnt|wasnt|arent|werent|wont)\b",
+    re.I,
+)
+_NEGATION_END = re.compile(
+    r"[.,;:!?()]|\s[-–]\s|\b(?:but|so|though|although|however|except|just|only|yet|because|now|instead)\b"
+    r"|\band\s+(?:i|i'm|im|my|it|there|now|the|they|he|she|we|then|also|was|am)\b",
+    re.I,
+)
+_NEGATION_END_PREP = re.compile(r"\b(?:from|since|while|on|with|after|for|during)\b", re.I)
+_WORRY = re.compile(
+    r"\b(?:worried|worry|worries|worrying|afraid|scared|concerned|nervous|fear|fears|risk|chance|chances|"
+    r"prevent|preventing|avoid|avoiding|cause|causes|about\s+getting)\b(?:\s+\S+){0,3}\s*$",
+    re.I,
+)
+
+# --- treatments ---------------------------------------------------------------------------------------
+_BOUNDARY = re.compile(
+    r"[,;:()!?]|\s[-–]\s|\b(?:and|but|so|then|now|because|when|until|while|after|before|since|which|although|though|"
+    r"whereas|also|plus)\b",
+    re.I,
+)
+_GROUP_JOIN = re.compile(
+    r"(?:\s*(?:,|and|&|\+|/|w/?|with|plus|or|alongside|\d+\s*mg\b|\(|\)|weekly|daily)\s*)*",
+    re.I,
+)
+_STATUS_CUE = re.compile(
+    r"(?P<current_ord>\bhad\s+(?:my|the|our)\s+(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|"
+    r"seventh|eighth|latest|most\s+recent)\b)"
+    r"|(?P<past>\b(?:(?:have|i've|ive)\s+had|had(?!\s+to\b)|did|done\s+with|finished|finishing|completed?|"
+    r"completing|was\s+(?:on|taking|getting|given)|were\s+(?:on|given)|used\s+to\s+(?:take|be\s+on|be|get|have)|"
+    r"previously|formerly|stopped|stopping|switched\s+(?:me\s+)?(?:from|off)|came\s+off|come\s+off|went\s+off|quit|discontinued|tried|took|"
+    r"received|failed|progressed\s+on|no\s+longer\s+(?:on|taking|getting))\b)"
+    r"|(?P<planned>\b(?:will|going\s+to|gonna|about\s+to|plan(?:s|ned|ning)?(?:\s+to|\s+on)?|scheduled|"
+    r"supposed\s+to|wants?\s+me(?:\s+on|\s+to\s+(?:start|take|try|go\s+on))?|want(?:s|ed)?\s+to\s+(?:try|start|go\s+on|switch)|would\s+like\s+to\s+(?:try|start)|"
+    r"recommend\w*|suggest\w*|mention\w*|offer\w*|consider\w*|thinking\s+(?:about|of)|discuss\w*|"
+    r"talk\w*\s+about|might|may\s+need|need\s+to\s+start|due\s+to\s+start|waiting\s+(?:for|to)|upcoming|next)\b)"
+    r"|(?P<current>\b(?:on|taking|take|takes|getting|get|gets|receiving|doing|started|starting|start|starts|"
+    r"begun|began|been|still|now|currently|continu\w+|into|alongside|using|having|switched\s+to|changed\s+to|"
+    r"moved\s+to|added|restarted|back\s+on|tolerating|paused|held|hold|break\s+from|reduced|lowered|cut|"
+    r"increased)\b)",
+    re.I,
+)
+_STARTING = re.compile(r"\b(?:start|starts|starting|started|began|begun|begin|getting|get)\b", re.I)
+_FUTURE_TIME = re.compile(
+    r"\b(?:next|tomorrow|soon|later\s+this|this\s+coming|upcoming|in\s+(?:a|an|one|two|three|four|few|couple|"
+    r"\d+)\b[^,.;]{0,12}\b(?:days?|weeks?|months?)|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
+    re.I,
+)
+_ADJ_PAST = re.compile(
+    r"\b(?:after|since|post|following)\s+(?:(?:my|the|a|an|finishing|completing|stopping|(?:\d+|a|an|one|two|"
+    r"three|four|five|six|several)\s+(?:rounds?|cycles?|sessions?|years?|months?|weeks?|yrs?|wks?)\s+of)\s+)*$",
+    re.I,
+)
+_HOPE = re.compile(
+    r"\b(?:hop(?:e|es|ing)|wants?|wanting|would\s+like|'d\s+like|plan(?:s|ning)?|going|will|gonna)\s+to\b", re.I
+)
+_ADJ_PLANNED = re.compile(r"\bbefore\s+(?:(?:my|the|starting|having|any)\s+)*$", re.I)
+_TOPICAL = re.compile(
+    r"\b(?:(?:project|paper|article|essay|report|research|researching|reading|info|information|question|"
+    r"questions|video|podcast|book|studies|data)\s+(?:on|about|of|for)|about|regarding|like)\s+(?:the\s+)?$",
+    re.I,
+)
+_RIGHT_PAST = re.compile(
+    r"^\W*(?:\w+\W+){0,2}?(?:finished|done|completed?|ended|over|stopped|was\s+given|were\s+given|"
+    r"given)\b",
+    re.I,
+)
+_RIGHT_PLANNED = re.compile(
+    r"^\W*(?:\w+\W+){0,2}?(?:starts|will|begins|is\s+planned|planned|scheduled|next|to\s+start|coming\s+up)\b", re.I
+)
+_ANYMORE = re.compile(r"^[^,.;]{0,25}\b(?:anymore|any\s+more|any\s+longer)\b", re.I)
+_CONTINUATION = re.compile(r"^\s*(?:,|\+|&|\(|(?:and|then|plus|also)\b)", re.I)
+_PAUSE_WORD = re.compile(r"\b(?:break|hold|held|paused?|off)\b", re.I)
+_START_WORD = re.compile(r"\b(?:start|starts|starting|started|began|begun|begin)\b", re.I)
+_WEAK_PAST = re.compile(
+    r"\b(?:in|back\s+in)\s+(?:19|20)\d\d\b|\blast\s+(?:year|month|spring|summer|fall|autumn|winter)\b|"
+    r"\b(?:years?|months?)\s+ago\b|\bwas\s+(?:dx|diagnosed)\b",
+    re.I,
+)
+_QUESTION_TREATMENT_OK = re.compile(
+    r"\b(?:i'?m|i\s+am|im|i've\s+been|ive\s+been|been|while|since)\s+(?:currently\s+|still\s+|also\s+|now\s+)?"
+    r"(?:on|taking|getting)\b",
+    re.I,
+)
+_PRONOUN = re.compile(
+    r"\b(?:on|off|stopped|stop|held|hold|paused|pause|started|restarted|quit|discontinued|reduced|lowered|cut|"
+    r"continued|tolerating)\s+(it)\b",
+    re.I,
+)
+_ELLIPTIC_PAST = re.compile(
+    r"^\W*(?:(?:and|but|then|so)\s+)*(?:\w+\s+){0,2}?(?:(?:i|we|they|she|he)\s+)?(?:had\s+to\s+)?(?:finished|completed|stopped|ended|"
+    r"discontinued|quit|came\s+off|done)\b(?!\s+working)",
+    re.I,
+)
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18}  # fmt: skip
-_DURATION = re.compile(
-    r"\b(\d+(?=\s*[a-z])|(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen)(?=\s))\s*"
-    r"(days?|weeks?|wks?|months?|mos?|mths?|years?|yrs?)\b",
-    re.IGNORECASE,
+_NUM = r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen)"
+_UNITS = r"(days?|weeks?|wks?|months?|mos?|mths?|years?|yrs?)"
+_UNIT = {"day": "day", "week": "week", "wk": "week", "month": "month", "mo": "month", "mth": "month",
+         "year": "year", "yr": "year"}  # fmt: skip
+_DUR_FILLER = (
+    r"(?:\s+|,|\b(?:for|x|about|almost|nearly|over|around|approximately|now|so\s+far|the\s+past|the\s+last|just|"
+    r"only|since|already|alone|too|also|maintenance|weekly|daily|monthly|shots?|injections?|infusions?|pills?|"
+    r"tablets?|every\s+\w+(?:\s+(?:days?|weeks?|months?|wks?))?|\d+\s*mg)\b)*"
 )
-_UNIT = {"d": "day", "wk": "week", "mo": "month", "mth": "month", "yr": "year", "y": "year"}
+_DUR_AFTER = re.compile(rf"^{_DUR_FILLER}\b{_NUM}[\s-]*{_UNITS}\b(?P<ago>\s+ago\b)?(?!\s*(?:break|later))", re.I)
+_DUR_BEFORE = re.compile(rf"\b{_NUM}[\s-]*{_UNITS}\s+(?:of|into|on)\s+(?:my\s+|the\s+)?$", re.I)
+_DUR_CLAUSE = re.compile(
+    rf"^\W*(?:about|almost|nearly|over|around|approximately|~)?\s*{_NUM}[\s-]*{_UNITS}\s*(?:in|now|so\s+far|on\s+it)?\W*$",
+    re.I,
+)
+
+# --- disease ------------------------------------------------------------------------------------------
+_POS = r"[\s-]*(?:\+|pos\b|positive|pos\.)"
+_NEG = r"(?:[\s-]*(?:neg\b|negative)|\s*-(?![a-z0-9]))"
+_ER = r"\b(?:er|estrogen[\s-]+receptor|oestrogen[\s-]+receptor|estrogen|oestrogen)"
+_PR_WORD = r"(?:pr|pgr|progesterone[\s-]+receptor|progesterone)"
+_PR = rf"\b{_PR_WORD}"
+_HER2 = r"\bher[\s-]?2(?:/neu)?"
 _RECEPTORS = [
-    (re.compile(r"\btriple[\s-]*neg(ative)?\b|\btnbc\b", re.I), ["triple-negative"]),
-    (re.compile(r"\bher[\s-]?2[\s-]*ultra[\s-]*low\b", re.I), ["HER2-ultralow"]),
-    (re.compile(r"\bher[\s-]?2[\s-]*low\b", re.I), ["HER2-low"]),
-    (re.compile(r"\bher[\s-]?2\s*(\+|pos\b|positive|3\+)", re.I), ["HER2+"]),
-    (re.compile(r"\bher[\s-]?2\s*(-(?!\s*low|\s*ultra)|neg\b|negative|0\b)", re.I), ["HER2-"]),
-    (re.compile(r"\b(er|estrogen receptor|oestrogen receptor)\s*/\s*pr\s*(\+|pos\b|positive)", re.I), ["ER+", "PR+"]),
-    (re.compile(r"\b(er|estrogen receptor|oestrogen receptor)\s*/\s*pr\s*(-|neg\b|negative)", re.I), ["ER-", "PR-"]),
-    (re.compile(r"\ber\s+and\s+pr\s*(\+|pos\b|positive)", re.I), ["ER+", "PR+"]),
-    (re.compile(r"\b(er|estrogen[\s-]receptor|oestrogen[\s-]receptor|estrogen)\s*(\+|pos\b|positive)", re.I), ["ER+"]),
-    (re.compile(r"\b(er|estrogen[\s-]receptor|oestrogen[\s-]receptor)\s*(-|neg\b|negative)", re.I), ["ER-"]),
-    (re.compile(r"\b(pr|progesterone[\s-]receptor|progesterone)\s*(\+|pos\b|positive)", re.I), ["PR+"]),
-    (re.compile(r"\b(pr|progesterone[\s-]receptor)\s*(-|neg\b|negative)", re.I), ["PR-"]),
-    (re.compile(r"\b(hr\s*\+|hr[\s-]pos(itive)?|hormone[\s-](receptor[\s-])?pos(itive)?|hormone\s+sensitive)", re.I), ["HR+"]),
-    (re.compile(r"\b(hr\s*-(?!\w)|hormone[\s-](receptor[\s-])?neg(ative)?)", re.I), ["HR-"]),
+    (re.compile(r"\btriple[\s-]*neg(?:ative)?\b|\btnbc\b", re.I), ["triple-negative"]),
+    (re.compile(rf"{_HER2}[\s-]*(?:is\s+)?ultra[\s-]*low\b", re.I), ["HER2-ultralow"]),
+    (re.compile(rf"{_HER2}[\s-]*(?:is\s+)?(?:low\b|(?:ihc\s*)?(?:score\s*(?:of\s*)?)?1\+)", re.I), ["HER2-low"]),
+    (re.compile(rf"{_HER2}\s*(?:ihc\s*)?(?:3\+|{_POS})", re.I), ["HER2+"]),
+    (re.compile(rf"{_HER2}\s*(?:ihc\s*)?(?:0\b|{_NEG})", re.I), ["HER2-"]),
+    (re.compile(rf"{_ER}\s*(?:/|and|&)\s*{_PR_WORD}{_POS}", re.I), ["ER+", "PR+"]),
+    (re.compile(rf"{_ER}\s*(?:/|and|&)\s*{_PR_WORD}{_NEG}", re.I), ["ER-", "PR-"]),
+    (re.compile(rf"{_ER}{_POS}", re.I), ["ER+"]),
+    (re.compile(rf"{_ER}{_NEG}", re.I), ["ER-"]),
+    (re.compile(rf"{_PR}{_POS}", re.I), ["PR+"]),
+    (re.compile(rf"{_PR}{_NEG}", re.I), ["PR-"]),
+    (re.compile(rf"\b(?:hr|hormone(?:[\s-]+receptor)?)(?:{_POS}|[\s-]+sensitive)", re.I), ["HR+"]),
+    (re.compile(rf"\b(?:hr|hormone(?:[\s-]+receptor)?){_NEG}", re.I), ["HR-"]),
 ]
-_STAGE = re.compile(r"\b(?:stage|stg|st\.?)\s*(0|iv|iii|ii|i|[1-4])(?:[abc])?\b", re.I)
-_ROMAN = {"0": "0", "1": "I", "2": "II", "3": "III", "4": "IV", "i": "I", "ii": "II", "iii": "III", "iv": "IV"}
+_BREAST_CANCER = re.compile(
+    r"\b(?:breast\s+(?:cancer|ca|carcinoma)|mbc|tnbc|ibc|b/?c(?!\s+(?:i|i'm|im|my|it|its|it's|of|the|they|he|she|we|"
+    r"you|that|this|there|when|if|idk)\b))\b",
+    re.I,
+)
+_OTHER_CANCER = re.compile(
+    r"\b(ovarian|lung|colon|colorectal|prostate|pancreatic|thyroid|cervical|uterine|endometrial|bladder|kidney|"
+    r"stomach)\s+cancer\b",
+    re.I,
+)
+_STAGE = re.compile(r"\b(?:stage|stg|st)\.?\s*(0|iv|iii|ii|i|[0-4]|zero|one|two|three|four)(?:[abc])?\b", re.I)
+_ROMAN = {"0": "0", "1": "I", "2": "II", "3": "III", "4": "IV", "i": "I", "ii": "II", "iii": "III", "iv": "IV",
+          "zero": "0", "one": "I", "two": "II", "three": "III", "four": "IV"}  # fmt: skip
 _SPREAD = [
     ("oligometastatic", re.compile(r"\boligo[\s-]?met\w*", re.I)),
     ("locally advanced", re.compile(r"\blocally[\s-]advanced\b", re.I)),
-    ("metastatic", re.compile(r"\b(metastatic|metastasi[sz]ed|metastases|mets|mbc|stage\s*(4|iv)\b|secondary breast cancer|spread to|has spread|spread into)", re.I)),
-    ("early", re.compile(r"\bearly[\s-](stage|breast)\b", re.I)),
-    ("recurrent", re.compile(r"\b(recurrent|recurrence|came back|has returned|relapsed?)\b", re.I)),
-]
-_SITES = {
-    "bone": r"bones?|spine|hip|ribs?|skeletal|osseous",
+    ("metastatic", re.compile(
+        r"\b(?:metastatic|metastasi[sz]ed|metastases|metastasis|mets|mbc|(?:stage|st)\.?\s*(?:4|iv)\b|"
+        r"secondary\s+breast\s+cancer|spread\s+to|has\s+spread|spread\s+into)", re.I)),
+    ("early", re.compile(r"\bearly[\s-](?:stage|breast)\b", re.I)),
+    ("recurrent", re.compile(
+        r"\b(?:recurrent|recurrence(?!\s+(?:score|risk))|recurred|recurring|relapsed?|has\s+returned|(?:it'?s|it\s+is|cancer\s+is)\s+back|"
+        r"(?<!results\s)(?<!scan\s)(?<!test\s)(?:came|come|coming)\s+back(?!\s+(?:negative|positive|clear|normal|fine|"
+        r"benign|good|ok|okay|high|low)))\b", re.I)),
+]  # fmt: skip
+_SITE_WORDS = {
+    "bone": r"bones?|spine|spinal|vertebrae?|vertebral|hips?|ribs?|pelvis|pelvic|sternum|skull|femur|skeletal|osseous",
     "liver": r"liver|hepatic",
     "lung": r"lungs?|pulmonary|pleura\w*",
     "brain": r"brain",
-    "lymph nodes": r"(lymph\s+)?nodes?|nodal",
+    "lymph nodes": r"lymph[\s-]+nodes?|(?:axillary\s+)?nodes?|nodal",
     "skin": r"skin",
-    "chest wall": r"chest\s+wall",
+    "chest wall": r"chest[\s-]+wall",
 }
-_SITE_CONTEXT = re.compile(r"\b(mets?|metastas[ie]s|spread|lesions?|disease|involvement|positive)\b", re.I)
+_SITE = re.compile("|".join(rf"(?P<s{i}>\b(?:{w})\b)" for i, w in enumerate(_SITE_WORDS.values())), re.I)
+_SITE_NAMES = list(_SITE_WORDS)
+_SITE_JOIN = re.compile(r"^(?:\s*(?:,|and|or|&|\+|/|\(|\)|the|my|both)\s*)+$", re.I)
+_SITE_AFTER = re.compile(
+    r"[\s-]*(?:(?:mets?|metastas[ie]s|metastatic|lesions?|spots?|tumou?rs?|involvement|deposits?|disease)\b|"
+    r"(?:nodes?\s+)?(?:positive|involved)\b)",
+    re.I,
+)
+_SITE_BEFORE = re.compile(
+    r"\b(?:mets?|metastas[ie]s|metastasi[sz]ed|metastatic|spread|spreading|recurred|recurrence|recurrent|came\s+back|"
+    r"come\s+back|returned|cancer|found|spots?|lesions?|disease|oligomet\w*|tumou?rs?|it'?s|it\s+is)\s+"
+    r"(?:\w+\s+){0,2}?(?:to|in|into|within|at|as)\s+(?:(?:the|my|both|several|a\s+few|few|many|some|multiple|\d+|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|a|an|her|his)\s+)*$",
+    re.I,
+)
+
+# --- dose changes, side effects, other facts ------------------------------------------------------------
 _DOSE_CHANGE = [
-    ("reduced", re.compile(r"\b(dose|doses|dosage)\b[^.;]{0,30}\b(reduc\w*|lower\w*|decreas\w*|cut|dropped|down)\b|\b(reduc\w*|lower\w*|decreas\w*|cut|dropped)\b[^.;]{0,20}\b(dose|dosage)\b|\bdose reduction\b", re.I)),
-    ("paused", re.compile(r"\b(on hold|paused?|held|holding|break from|interrupt\w*|skip(ped)? a cycle)\b", re.I)),
-    ("increased", re.compile(r"\b(dose|dosage)\b[^.;]{0,30}\b(increas\w*|raised|went up)\b|\bincreas\w* (my |the )?dose\b", re.I)),
-]
+    ("reduced", re.compile(
+        r"\b(?:dose|doses|dosage)\W+(?:\w+\W+){0,4}?(?:reduc\w*|lower\w*|decreas\w*|cut|dropped|down)\b|"
+        r"\b(?:reduc\w*|lower\w*|decreas\w*|cut|dropped)\W+(?:\w+\W+){0,3}?(?:dose|dosage)\b|"
+        r"\b(?:was|were|got|been|be|is)\s+(?:reduced|lowered|decreased|cut)\s+(?:to|from|down)\b", re.I)),
+    ("paused", re.compile(
+        r"\b(?:on\s+hold|paused?|pausing|held|holding\s+(?:off|it|my|the)|hold(?:ing)?\s+off|interrupt(?:ed|ion)|"
+        r"(?:a|an)\s+(?:\d+|one|two|three|four)?[\s-]*(?:day|week|wk|month)?[\s-]*break|break\s+from|"
+        r"skip(?:ped)?\s+(?:a|the|my|one)\s+(?:dose|cycle|week|infusion)|delayed)\b", re.I)),
+    ("stopped", re.compile(
+        r"\b(?:stopped|discontinued|came\s+off|come\s+off|taken\s+off|took\s+me\s+off|quit|switched\s+(?:me\s+)?(?:from|off|to)|no\s+longer\s+(?:on|taking|getting)|"
+        r"had\s+to\s+stop)\b(?!\s+(?:working|responding|helping|growing|spreading))", re.I)),
+    ("increased", re.compile(
+        r"\b(?:dose|dosage)\W+(?:\w+\W+){0,4}?(?:increas\w*|raised|went\s+up|back\s+up|bumped)\b|"
+        r"\b(?:increas\w*|raised|bumped\s+up)\W+(?:\w+\W+){0,3}?(?:dose|dosage)\b", re.I)),
+]  # fmt: skip
+_DOSE_OBJECT = re.compile(
+    r"\b(?:dose|dosage|infusion|cycle|treatment|meds|medication|pills?|tablets?|therapy|it)\b", re.I
+)
+_REASON_AFTER = re.compile(
+    r"\b(?:because(?:\s+of)?|due\s+to|for|from|after|as|since|b/c|caused\s+by|thanks\s+to|owing\s+to)\b", re.I
+)
+_REASON_BEFORE = re.compile(r"\b(?:because(?:\s+of)?|due\s+to|owing\s+to|thanks\s+to|after)\b", re.I)
+_REASON_END = re.compile(r"[,;.]|\b(?:but|so|then|and\s+(?:then|i|my|now|also))\b", re.I)
+_SO_LINK = re.compile(
+    r"(?:,\s*|\s)(?:so|which\s+is\s+why|and\s+so)\s+(?:they|i|my|the|he|she|we|dr\.?|doc|doctor|onc\w*|it|her|his|"
+    r"that|now)\b",
+    re.I,
+)
+_LAB = {
+    "neutropenia": r"white\s+(?:blood\s+)?(?:cell\s+)?counts?|wbc|anc|neutrophils?|neuts|white\s+cells",
+    "low platelets": r"platelets?|plts",
+    "anemia": r"hemoglobin|haemoglobin|hgb|hb|red\s+(?:blood\s+)?cells?|red\s+counts?",
+}
+_LAB_WORD = "|".join(_LAB.values())
+_LAB_LOW = re.compile(
+    rf"\b(?:{_LAB_WORD})\b(?:\s*(?:,|and|&)\s*(?:my\s+|the\s+)?(?:{_LAB_WORD})\b)*(?:\s+(?:counts?|levels?))?"
+    r"(?:\s+(?:is|are|was|were|got|went|have|has|been|dropped|fell|came\s+back|running|both|all|really|very|super|"
+    r"quite|too|a\s+bit|pretty|so|still|kept|keep|keeps|keeping))*\s+(?:low|down|dropped|dropping|tanked|tanking|"
+    r"falling|fell)\b(?:\s*\([^)]*\))?",
+    re.I,
+)
+_LAB_PARTS = [(value, re.compile(rf"\b(?:{words})\b", re.I)) for value, words in _LAB.items()]
+_SIDE_EFFECT_PATTERNS = [
+    ("liver problems", re.compile(
+        r"\b(?:liver\s+(?:enzymes|function|tests|numbers|counts|levels)|lfts?|alt|ast|transaminases)\b"
+        r"(?:\s+(?:is|are|was|were|got|went|go|have|has|been|gone|came|being|all|really|very|super|so|levels?))*\s+"
+        r"(?:up|high|higher|raised|elevated|rose|increased|abnormal|spiked)\b", re.I)),
+    ("high blood sugar", re.compile(
+        r"\b(?:blood\s+sugars?|blood\s+glucose|glucose|sugars?)\b(?:\s+(?:levels?|readings?))?"
+        r"(?:\s+(?:is|are|was|were|got|went|have|has|been|gone|running|being|all|really|very|super|so|too))*\s+"
+        r"(?:up|high|higher|raised|elevated|rose|spiked)\b", re.I)),
+    ("hair loss", re.compile(
+        r"\bhair\b(?:\s+\w+){0,2}?\s+(?:falling|coming|fell|came)\s+out\b|\blosing\s+(?:my\s+|some\s+|a\s+lot\s+of\s+)?hair\b|"
+        r"\blost\s+(?:my\s+|all\s+my\s+|some\s+of\s+my\s+)?hair\b|\bhair\s+(?:is\s+)?thinning\b", re.I)),
+    ("joint pain", re.compile(
+        r"\bjoints?\b(?:\s+\w+)?\s+(?:ache|aches|aching|hurt|hurts|hurting|are\s+sore|pain|are\s+killing\s+me|are\s+stiff)\b|"
+        r"\b(?:achy|sore|painful|aching|stiff)\s+joints\b", re.I)),
+    ("neuropathy", re.compile(
+        r"\b(?:fingers|toes|hands|feet|fingertips)\b(?:\s+\w+){0,2}?\s+(?:numb|tingly|tingling)\b|"
+        r"\bnumb\s+(?:fingers|toes|hands|feet)\b", re.I)),
+]  # fmt: skip
 _MENOPAUSE = [
-    ("perimenopausal", re.compile(r"\bperi[\s-]?menopaus\w*", re.I)),
-    ("premenopausal", re.compile(r"\bpre[\s-]?menopaus\w*|\bstill (have|get) (my )?periods\b|\bbefore menopause\b", re.I)),
-    ("postmenopausal", re.compile(r"\bpost[\s-]?menopaus\w*|\b(after|through|past|went through) (the )?menopause\b", re.I)),
-]
+    ("perimenopausal", re.compile(r"\bperi[\s-]?meno\w*", re.I)),
+    ("premenopausal", re.compile(r"\bpre[\s-]?meno\w*|\bstill\s+(?:have|get)\s+(?:my\s+)?periods\b|\bbefore\s+menopause\b", re.I)),
+    ("postmenopausal", re.compile(
+        r"\bpost[\s-]?meno\w*|\b(?:after|through|past|went\s+through|gone\s+through|in)\s+(?:the\s+)?menopause\b", re.I)),
+]  # fmt: skip
+_DESIRE = re.compile(
+    r"\b(?:i|i'm|im|i'd|my|me|want|wanting|wanna|interested|looking|like|love|hoping|hope|join|enrol\w*|enroll\w*|"
+    r"try|eligible|qualify|consider\w*|thinking|open\s+to|find)\b",
+    re.I,
+)
 _GOALS = [
-    ("integrative options", re.compile(r"\b(integrative|complementary|holistic|natural (options|approaches|remedies|treatments))\b", re.I)),
-    ("clinical trials", re.compile(r"\b(interested in|looking (for|into)|want(ing)? to (join|find|try)|join|find|enrol\w*|enroll\w*|consider\w*)\b[^.?]{0,30}\b(clinical )?trials?\b", re.I)),
-    ("fertility", re.compile(r"\b(have (a )?(baby|babies|kids|children)|get pregnant|fertility|freeze (my )?eggs)\b", re.I)),
-    ("second opinion", re.compile(r"\bsecond opinion\b", re.I)),
-    ("keep working", re.compile(r"\b(keep|continue|stay|back to) (working|at work|my job)\b", re.I)),
-    ("remission", re.compile(r"\b(remission|push\w* (it|cancer|the cancer) back|stop (the )?progression|beat (it|this|cancer))\b", re.I)),
-    ("lifestyle", re.compile(r"\b(interested in|want to|looking for|make|making)\b[^.?]{0,20}\blifestyle\b", re.I)),
-]
-_MALE = re.compile(r"\b(i'?m|i am|as) an? (\d+[\s-]?(yo|year[\s-]old)\s+)?(man|male|guy)\b|\bmale breast cancer\b.*\b(i|my)\b|\b(i|my)\b.*\bmale breast cancer\b", re.I)
+    ("integrative options", re.compile(
+        r"\b(?:integrative|complementary|holistic|alternative\s+(?:therap\w*|medicine|treatments?|options)|"
+        r"natural\s+(?:\w+\s+)?(?:options|approaches|remedies|treatments|therap\w*|stuff|things|ways|supplements|"
+        r"alternatives)|acupuncture|naturopath\w*|herbal)\b", re.I)),
+    ("clinical trials", re.compile(r"\b(?:clinical\s+)?trials?\b(?!\s+and\s+error)", re.I)),
+    ("fertility", re.compile(
+        r"\b(?:fertility|freeze\s+(?:my\s+)?eggs|egg\s+freezing|freezing\s+(?:my\s+)?eggs|get(?:ting)?\s+pregnant|"
+        r"(?:have|having|want)\s+(?:a\s+|another\s+)?(?:baby|babies|kids|children|child)|pregnan\w+)\b", re.I)),
+    ("second opinion", re.compile(r"\b(?:second|2nd|another)\s+opinion\b", re.I)),
+    ("keep working", re.compile(
+        r"\b(?:keep|continue|stay|staying|keeping|continuing|go\s+back\s+to|return\s+to|get\s+back\s+to|back\s+to)\s+"
+        r"(?:working|at\s+work|work|my\s+job)\b", re.I)),
+    ("remission", re.compile(
+        r"\b(?:stay|remain|staying|remaining|keep|be|get|getting|go|achieve|reach|reaching)\s+(?:in\s+|into\s+)?remission\b|"
+        r"\b(?:hoping|hope|want|goal)\b[^.?]{0,30}\bremission\b|\bbeat\s+(?:this|it|cancer)\b", re.I)),
+    ("lifestyle", re.compile(
+        r"\b(?:want|wanting|wanna|like|love|interested|looking|hoping|plan|planning|help\s+with|tips)\b[^.?]{0,40}"
+        r"\b(?:diet|exercise|lifestyle|lose\s+weight|weight\s+loss|nutrition|healthier|fitness|"
+        r"eat(?:ing)?\s+(?:better|healthy|healthier)|work(?:ing)?\s+out)\b", re.I)),
+]  # fmt: skip
+# Cheap pre-checks: most sentences mention no receptor, menopause or goal at all.
+_RECEPTOR_HINT = re.compile(r"\b(?:er|pr|pgr|her|hr|hormone|estrogen|oestrogen|progesterone|triple|tnbc)", re.I)
+_MENOPAUSE_HINT = re.compile(r"meno|periods", re.I)
+_GOAL_HINT = re.compile(
+    r"trial|integrative|complementary|holistic|alternative|natural|acupunct|naturopath|herbal|fertil|eggs|pregnan|"
+    r"baby|babies|kids|child|opinion|work|job|remission|beat|diet|exercise|lifestyle|weight|nutrition|health|fitness|eat",
+    re.I,
+)
+_GOALS_NEED_DESIRE = {"clinical trials", "integrative options"}
+_MALE = re.compile(
+    r"\b(?:i'?m|i\s+am|im|as)\s+an?\s+(?:\d+[\s-]?(?:yo|y/o|year[\s-]old)\s+)?(?:man|male|guy|dude)\b|"
+    r"^\W*(?:male|man|guy)\s*[,/]?\s*\d{2}\b|^\W*\d{2}\s*(?:yo\s*|y/o\s*)?(?:male|m)\b|"
+    r"\b(?:i\s+have|i've\s+got|diagnosed\s+with|my)\s+male\s+breast\s+cancer\b",
+    re.I,
+)
 
 
 @dataclass
@@ -220,52 +478,118 @@ class PatientProfile:
         return tags
 
 
+# --- reading a message ---------------------------------------------------------------------------------
+@dataclass
+class _Mention:
+    """A treatment named (or pointed at with "it") in a sentence."""
+
+    name: str | None
+    start: int
+    end: int
+
+
+@dataclass
+class _Group:
+    """Treatments joined by "and", "+", "," or "with"; they share one status and one duration."""
+
+    members: list[_Mention]
+    status: str = ""
+    explicit: bool = False
+
+    @property
+    def start(self) -> int:
+        return self.members[0].start
+
+    @property
+    def end(self) -> int:
+        return self.members[-1].end
+
+
+@dataclass
+class _Reading:
+    """What has been read so far across the sentences of one message."""
+
+    last_treatment: str | None = None
+    statuses: dict[str, list[tuple[int, str, bool]]] = field(default_factory=dict)
+    durations: dict[str, str] = field(default_factory=dict)
+    breast: bool = False
+    other_cancer: str | None = None
+
+
+class _Sentence:
+    """One sentence: who each position is about, where a question starts, which spans are negated."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.speakers = [(m.start(), m.lastgroup == "me") for m in _SPEAKER.finditer(text)]
+        self.question_at = _question_start(text)
+        self.negations = _negation_spans(text)
+        self.boundaries = [m.start() for m in _BOUNDARY.finditer(text)]
+
+    def about_me(self, pos: int) -> bool:
+        owner = True
+        for start, is_me in self.speakers:
+            if start > pos:
+                break
+            owner = is_me
+        return owner
+
+    def stated(self, pos: int) -> bool:
+        """A first-person statement (not a question, not about someone else) at ``pos``."""
+        return pos < self.question_at and self.about_me(pos)
+
+    def negated(self, pos: int) -> bool:
+        return any(start <= pos < end for start, end in self.negations)
+
+    def affirmed(self, pos: int) -> bool:
+        return self.stated(pos) and not self.negated(pos)
+
+    def clause_start(self, pos: int, floor: int = 0) -> int:
+        return max([b for b in self.boundaries if b < pos] + [floor])
+
+    def clause_end(self, pos: int) -> int:
+        return min([b for b in self.boundaries if b >= pos] + [len(self.text)])
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"[ \t]+", " ", text)
+
+
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?;\n])\s+|\s+-\s+", text) if s.strip()]
+    pieces = [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n+|\s+[-–—]\s+", text) if s.strip()]
+    merged: list[str] = []
+    for piece in pieces:  # "St. John's wort", "Dr. Smith" are not sentence ends
+        if merged and re.search(r"\b(?:st|dr|vs|mr|mrs|ms|e\.g|i\.e)\.$", merged[-1], re.I):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return merged
 
 
-def _is_about_me(sentence: str) -> bool:
-    if _OTHER_PERSON.search(sentence) and not re.search(r"\b(i|i'm|im|i've)\b", sentence, re.I):
-        return False
-    if _FIRST_PERSON.search(sentence):
-        return True
-    # Telegraphic statements ("ER+ oligomet breast cancer.") are about the writer; questions are not.
-    return not sentence.rstrip().endswith("?") and not _QUESTION_START.match(sentence)
+def _question_start(text: str) -> int:
+    """Where the question part of a sentence starts (``len(text)`` when nothing is asked)."""
+    onsets = [m.end() for m in _CLAUSE_PUNCT.finditer(text)]
+    if text.rstrip().endswith("?"):
+        asked = [pos for pos in onsets if _QUESTION_ONSET.match(text, pos)]
+        if asked:
+            return asked[-1]
+        return len(text) if _ME_WORD.search(text) else 0
+    asked = [pos for pos in onsets if _STRONG_ONSET.match(text, pos)]
+    return asked[0] if asked else len(text)
 
 
-def _negated(sentence: str, start: int) -> bool:
-    return bool(_NEGATION.search(sentence[max(0, start - 30) : start]))
-
-
-def _duration_after(sentence: str, end: int) -> str | None:
-    window = sentence[end : end + 30]
-    match = re.match(r"\s*(?:for|x|since|about|almost|over|now)?\s*(?:the\s+(?:past|last)\s+)?", window, re.I)
-    tail = window[match.end() if match else 0 :]
-    found = _DURATION.match(tail)
-    before = _DURATION.search(sentence[max(0, end - 60) : end])
-    if not found and before and re.search(r"\b(been|for)\b", sentence[max(0, end - 60) : end], re.I):
-        found = before
-    if not found:
-        return None
-    amount_text, unit = found.group(1).lower(), found.group(2).lower()
-    amount = int(amount_text) if amount_text.isdigit() else _NUMBER_WORDS[amount_text]
-    unit = _UNIT.get(unit.rstrip("s"), unit.rstrip("s"))
-    unit = {"mo": "month", "yr": "year", "wk": "week"}.get(unit, unit)
-    return f"{amount} {unit}" + ("" if amount == 1 else "s")
-
-
-def extract_profile(message: str, vocabulary: Vocabulary) -> PatientProfile:
-    """Facts the patient states about themselves in one message."""
-    profile = PatientProfile()
-    for sentence in _sentences(message):
-        if not _is_about_me(sentence):
-            continue
-        _extract_sentence(sentence, vocabulary, profile)
-    if _MALE.search(message):
-        profile.sex = "male"
-    if "oligometastatic" in profile.spread and "metastatic" in profile.spread:
-        profile.spread.remove("metastatic")
-    return profile
+def _negation_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for cue in _NEGATION_CUE.finditer(text):
+        limit = min(len(text), cue.end() + 50)
+        stop = _NEGATION_END.search(text, cue.end(), limit)
+        end = stop.start() if stop else limit
+        if cue.group("prep"):  # "no side effects from letrozole": the negation ends at the preposition
+            prep = _NEGATION_END_PREP.search(text, cue.end(), end)
+            end = prep.start() if prep else end
+        spans.append((cue.start(), end))
+    return spans
 
 
 def _add(values: list[str], value: str) -> None:
@@ -273,83 +597,311 @@ def _add(values: list[str], value: str) -> None:
         values.append(value)
 
 
-def _extract_sentence(sentence: str, vocabulary: Vocabulary, profile: PatientProfile) -> None:
-    lowered = sentence.lower()
-    if re.search(r"\b(breast cancer|bc|mbc|tnbc|breast ca)\b", lowered) or re.search(
-        r"\b(er|her2|hr)\s*[+-]|\boligomet", lowered
-    ):
-        profile.cancer_type = profile.cancer_type or "breast cancer"
-    other = re.search(r"\b(i have|i've got|i was diagnosed with|diagnosed with|my)\s+(\w+ )?(ovarian|lung|colon|prostate|pancreatic|skin|thyroid|cervical|uterine|bladder|kidney|stomach|liver) cancer\b", lowered)
-    if other and "breast" not in lowered:
-        profile.cancer_type = f"{other.group(3)} cancer"
+def _duration(amount_text: str, unit_text: str) -> str:
+    amount = int(amount_text) if amount_text.isdigit() else _NUMBER_WORDS[amount_text.lower()]
+    unit = unit_text.lower()
+    unit = _UNIT.get(unit if unit in _UNIT else unit.rstrip("s"), "month")
+    return f"{amount} {unit}" + ("" if amount == 1 else "s")
 
-    for pattern, values in _RECEPTORS:
-        for match in pattern.finditer(sentence):
-            if _negated(sentence, match.start()) and not values[0].endswith("-"):
-                continue
-            if "HER2-" in values and any(v in profile.receptors for v in ("HER2-low", "HER2-ultralow")):
-                continue
-            for value in values:
-                _add(profile.receptors, value)
-            sentence = sentence[: match.start()] + " " * (match.end() - match.start()) + sentence[match.end() :]
+
+def extract_profile(message: str, vocabulary: Vocabulary) -> PatientProfile:
+    """Facts the patient states about themselves in one message."""
+    profile = PatientProfile()
+    reading = _Reading()
+    for index, text in enumerate(_sentences(_normalise(message))):
+        sentence = _Sentence(text)
+        entities = vocabulary.find_entities(text)
+        _disease(sentence, profile, reading)
+        _sites(sentence, profile)
+        effects = _side_effects(sentence, entities, profile)
+        mentions = _treatment_mentions(sentence, entities, reading)
+        _dose_changes(sentence, mentions, effects, profile)
+        _treatments(sentence, mentions, reading, index * 100_000)
+        _personal(sentence, profile)
+    _finish(profile, reading)
+    return profile
+
+
+def _finish(profile: PatientProfile, reading: _Reading) -> None:
+    """Resolve treatment statuses and apply the cross-field rules."""
+    if reading.breast:
+        profile.cancer_type = "breast cancer"
+    elif reading.other_cancer:
+        profile.cancer_type = reading.other_cancer
+    for name, entries in reading.statuses.items():
+        known = [e for e in entries if e[1] in ("current", "past")]
+        chosen = [e for e in known if e[2]] or known
+        if not chosen:
+            continue
+        _add(profile.current_treatments if chosen[-1][1] == "current" else profile.past_treatments, name)
+    for name, duration in reading.durations.items():
+        if name in profile.current_treatments or name in profile.past_treatments:
+            profile.treatment_durations[name] = duration
+    if profile.stage == "IV":
+        _add(profile.spread, "metastatic")
+    if "oligometastatic" in profile.spread and "metastatic" in profile.spread:
+        profile.spread.remove("metastatic")
     if "triple-negative" in profile.receptors:
-        profile.receptors = [r for r in profile.receptors if r in ("triple-negative",)]
+        profile.receptors = [r for r in profile.receptors if r not in ("ER-", "PR-", "HR-", "HER2-")]
+    if {"HER2-low", "HER2-ultralow"} & set(profile.receptors) and "HER2-" in profile.receptors:
+        profile.receptors.remove("HER2-")
+    if not profile.dose_changes:
+        profile.dose_change_reasons = []
 
-    stage = _STAGE.search(sentence)
-    if stage:
-        profile.stage = _ROMAN[stage.group(1).lower()]
+
+# --- disease facts ---------------------------------------------------------------------------------------
+def _disease(sentence: _Sentence, profile: PatientProfile, reading: _Reading) -> None:
+    text = sentence.text
+    if any(sentence.affirmed(m.start()) for m in _BREAST_CANCER.finditer(text)):
+        reading.breast = True
+    for match in _OTHER_CANCER.finditer(text):
+        if sentence.affirmed(match.start()):
+            reading.other_cancer = f"{match.group(1).lower()} cancer"
+
+    masked = text
+    for pattern, values in _RECEPTORS if _RECEPTOR_HINT.search(text) else ():
+        for match in pattern.finditer(masked):
+            if sentence.affirmed(match.start()):
+                for value in values:
+                    _add(profile.receptors, value)
+            masked = masked[: match.start()] + " " * (match.end() - match.start()) + masked[match.end() :]
+
+    for match in _STAGE.finditer(text):
+        if sentence.affirmed(match.start()):
+            profile.stage = _ROMAN[match.group(1).lower()]
     for value, pattern in _SPREAD:
-        match = pattern.search(sentence)
-        if match and not _negated(sentence, match.start()):
-            _add(profile.spread, value)
-    for site, words in _SITES.items():
-        pattern = re.compile(rf"\b({words})\b", re.I)
-        for match in pattern.finditer(sentence):
-            window = sentence[max(0, match.start() - 40) : match.end() + 25]
-            if site == "lymph nodes" and not re.search(r"lymph|nodes? (positive|involved)|positive nodes?|spread", window, re.I):
-                continue
-            if _SITE_CONTEXT.search(window) and not _negated(sentence, match.start()):
-                _add(profile.sites, site)
+        for match in pattern.finditer(text):
+            worried = _WORRY.search(text[max(0, match.start() - 40) : match.start()])
+            if sentence.affirmed(match.start()) and not worried:
+                _add(profile.spread, value)
 
-    dose_change_found = False
-    for value, pattern in _DOSE_CHANGE:
-        if pattern.search(sentence):
-            _add(profile.dose_changes, value)
-            dose_change_found = True
 
-    for mention in vocabulary.find_entities(sentence):
-        if _negated(sentence, mention.start):
-            continue
-        if mention.kind == "condition" and mention.canonical in SIDE_EFFECT_NAMES:
-            effect = SIDE_EFFECT_NAMES[mention.canonical]
-            _add(profile.side_effects, effect)
-            if dose_change_found and re.search(r"\b(because|due to|from|caused by|for|as|since)\b", sentence[: mention.start], re.I):
-                _add(profile.dose_change_reasons, effect)
-            continue
-        if mention.kind == "drug" and mention.canonical not in NOT_TREATMENTS:
-            name = mention.canonical
-        elif mention.kind == "treatment" and mention.canonical in TREATMENT_NAMES:
-            name = TREATMENT_NAMES[mention.canonical]
+def _sites(sentence: _Sentence, profile: PatientProfile) -> None:
+    """Sites only where the cancer is: "bone mets", "spread to my liver", "3 nodes positive"."""
+    text = sentence.text
+    chains: list[list[re.Match[str]]] = []
+    for match in _SITE.finditer(text):
+        if chains and _SITE_JOIN.fullmatch(text[chains[-1][-1].end() : match.start()]):
+            chains[-1].append(match)
         else:
+            chains.append([match])
+    spread_said = any(p.search(text) for v, p in _SPREAD if v in ("metastatic", "oligometastatic"))
+    for chain in chains:
+        start, end = chain[0].start(), chain[-1].end()
+        if not sentence.affirmed(start):
             continue
-        clause_start = max(sentence.rfind(",", 0, mention.start), sentence.rfind(" and ", 0, mention.start), sentence.rfind(" but ", 0, mention.start), 0)
-        clause_end_candidates = [i for i in (sentence.find(",", mention.end), sentence.find(" now ", mention.end), sentence.find(" but ", mention.end)) if i != -1]
-        clause = sentence[clause_start : min(clause_end_candidates) if clause_end_candidates else len(sentence)]
-        before = sentence[clause_start : mention.start]
-        is_past = bool(_PAST.search(clause)) and not re.search(r"\b(now|currently|still)\b", before, re.I)
-        if is_past:
-            _add(profile.past_treatments, name)
-        elif _CURRENT.search(clause) or _FIRST_PERSON.search(sentence) or not _QUESTION_START.match(sentence):
-            _add(profile.current_treatments, name)
-            duration = _duration_after(sentence, mention.end)
-            if duration:
-                profile.treatment_durations[name] = duration
-    profile.current_treatments = [t for t in profile.current_treatments if t not in profile.past_treatments]
+        clause = text[sentence.clause_start(start) : sentence.clause_end(end)]
+        bare = spread_said and re.fullmatch(r"[\W\s]*" + re.escape(text[start:end]) + r"[\W\s]*", clause)
+        if not (_SITE_AFTER.match(text, end) or _SITE_BEFORE.search(text[max(0, start - 80) : start]) or bare):
+            continue
+        for match in chain:
+            _add(profile.sites, _SITE_NAMES[int(str(match.lastgroup)[1:])])
 
-    for value, pattern in _MENOPAUSE:
-        if pattern.search(sentence):
+
+# --- side effects and dose changes ------------------------------------------------------------------------
+def _side_effects(
+    sentence: _Sentence, entities: list[EntityMention], profile: PatientProfile
+) -> list[tuple[int, int, str]]:
+    """Side effects the patient has (or had); questions, worries and denials add nothing."""
+    text = sentence.text
+    found: list[tuple[int, int, str]] = []
+    for mention in entities:
+        if mention.kind == "condition" and mention.canonical in SIDE_EFFECT_NAMES:
+            found.append((mention.start, mention.end, SIDE_EFFECT_NAMES[mention.canonical]))
+    for match in _LAB_LOW.finditer(text):
+        for value, part in _LAB_PARTS:
+            if part.search(match.group()):
+                found.append((match.start(), match.end(), value))
+    for value, pattern in _SIDE_EFFECT_PATTERNS:
+        found.extend((m.start(), m.end(), value) for m in pattern.finditer(text))
+    effects = []
+    for start, end, value in sorted(found):
+        if not sentence.affirmed(start) or _WORRY.search(text[max(0, start - 40) : start]):
+            continue
+        effects.append((start, end, value))
+        _add(profile.side_effects, value)
+    return effects
+
+
+def _dose_changes(
+    sentence: _Sentence, mentions: list[_Mention], effects: list[tuple[int, int, str]], profile: PatientProfile
+) -> None:
+    """Reduced / paused / stopped / increased, and the side effects the message links to the change."""
+    text = sentence.text
+    if not mentions and not _DOSE_OBJECT.search(text):
+        return
+    changes = []
+    for value, pattern in _DOSE_CHANGE:
+        for match in pattern.finditer(text):
+            if sentence.affirmed(match.start()):
+                changes.append((match.start(), match.end(), value))
+                _add(profile.dose_changes, value)
+    if not changes:
+        return
+    reasons: set[str] = set()
+    for start, end, _value in changes:
+        link = _REASON_AFTER.search(text, end)
+        if link and not re.search(r"[.;]", text[end : link.start()]):
+            stop = _REASON_END.search(text, link.end())
+            limit = stop.start() if stop else len(text)
+            reasons.update(v for s, _e, v in effects if link.start() <= s < limit)
+        for s, e, v in effects:
+            if e > start or re.search(r"[.;]", text[e:start]):
+                continue
+            before = text[max(0, s - 40) : s]
+            cause = [
+                m for m in _REASON_BEFORE.finditer(before) if re.fullmatch(r"\W*(?:\w+\W+){0,3}", before[m.end() :])
+            ]
+            if cause:
+                reasons.add(v)
+        so_links = [m for m in _SO_LINK.finditer(text, 0, start)]
+        so_links += [m for m in re.finditer(r"\bso\b", text[:start], re.I) if start - m.end() <= 25]
+        for link in so_links:
+            previous = [m.end() for m in _SO_LINK.finditer(text, 0, link.start())]
+            floor = previous[-1] if previous else 0
+            reasons.update(v for s, _e, v in effects if floor <= s < link.start())
+    for value in (v for _s, _e, v in effects if v in reasons):
+        _add(profile.dose_change_reasons, value)
+
+
+# --- treatments ---------------------------------------------------------------------------------------
+def _treatment_mentions(sentence: _Sentence, entities: list[EntityMention], reading: _Reading) -> list[_Mention]:
+    """Treatments named in the sentence, plus "it" after "on/stopped/held" resolved to the last one named."""
+    found = []
+    for mention in entities:
+        if mention.kind == "drug" and mention.canonical not in NOT_TREATMENTS:
+            found.append(_Mention(mention.canonical, mention.start, mention.end))
+        elif mention.kind == "treatment" and mention.canonical in TREATMENT_NAMES:
+            found.append(_Mention(TREATMENT_NAMES[mention.canonical], mention.start, mention.end))
+    found.extend(_Mention(None, m.start(1), m.end(1)) for m in _PRONOUN.finditer(sentence.text))
+    mentions = []
+    for mention in sorted(found, key=lambda m: m.start):
+        if mention.name is None:
+            mention.name = reading.last_treatment
+            if mention.name is None:
+                continue
+        reading.last_treatment = mention.name
+        mentions.append(mention)
+    return mentions
+
+
+def _treatments(sentence: _Sentence, mentions: list[_Mention], reading: _Reading, offset: int) -> None:
+    """Current / past / planned for each group of treatments, and its duration."""
+    text = sentence.text
+    groups: list[_Group] = []
+    for mention in mentions:
+        joiner = text[groups[-1].end : mention.start] if groups else ""
+        own_verb = joiner.strip() == "," and _right_cue(text[mention.end : sentence.clause_end(mention.end)])
+        if groups and _GROUP_JOIN.fullmatch(joiner) and not own_verb:
+            groups[-1].members.append(mention)
+        else:
+            groups.append(_Group([mention]))
+    previous: _Group | None = None
+    for group in groups:
+        left = text[sentence.clause_start(group.start, previous.end if previous else 0) : group.start]
+        right = text[group.end : sentence.clause_end(group.end)]
+        group.status, group.explicit = _status(sentence, group, left, right, previous)
+        for member in group.members:
+            status = group.status
+            if status == "default":
+                status = "past" if member.name == "surgery" else "current"
+            reading.statuses.setdefault(str(member.name), []).append((offset + member.start, status, group.explicit))
+        if group.status in ("current", "past", "default"):
+            _group_duration(group, left, text, reading)
+        previous = group
+    _clause_followups(sentence, groups, reading, offset)
+
+
+def _status(sentence: _Sentence, group: _Group, left: str, right: str, previous: _Group | None) -> tuple[str, bool]:
+    text = sentence.text
+    if not sentence.about_me(group.start) or _TOPICAL.search(left):
+        return "skip", False
+    if _ANYMORE.search(text[group.end :]):
+        return "past", True
+    if sentence.negated(group.start):
+        return "negated", True
+    if group.start >= sentence.question_at and not _QUESTION_TREATMENT_OK.search(left):
+        return "skip", False
+    hoped = _HOPE.search(text[max(0, group.start - 60) : group.start])
+    if (_ADJ_PAST.search(left) or _ADJ_PLANNED.search(left)) and hoped:
+        return "planned", True
+    if _ADJ_PAST.search(left):
+        return "past", True
+    if _ADJ_PLANNED.search(left) and not any(m.lastgroup == "past" for m in _STATUS_CUE.finditer(text)):
+        return "planned", True
+    cues = list(_STATUS_CUE.finditer(left))
+    if cues:
+        kind = str(cues[-1].lastgroup)
+        if kind == "current_ord" or (
+            kind == "past" and re.search(r"\bso\s+far\b", text[group.end : group.end + 25], re.I)
+        ):
+            return "current", True
+        starting = _STARTING.fullmatch(cues[-1].group())
+        if kind == "current" and (_FUTURE_TIME.search(right) or (starting and _FUTURE_TIME.search(left))):
+            return "planned", True
+        return kind, True
+    if _right_cue(right):
+        return _right_cue(right), True
+    if previous and previous.explicit and previous.status in ("current", "past") and _CONTINUATION.match(left):
+        return previous.status, True
+    if _WEAK_PAST.search(text):
+        return "past", False
+    return "default", False
+
+
+def _right_cue(right: str) -> str:
+    """A status said after the treatment: "radiation starts Monday", "chemo done"."""
+    if _RIGHT_PLANNED.search(right) or _FUTURE_TIME.search(right):
+        return "planned"
+    return "past" if _RIGHT_PAST.search(right) else ""
+
+
+def _group_duration(group: _Group, left: str, text: str, reading: _Reading) -> None:
+    after = None if _PAUSE_WORD.search(left) else _DUR_AFTER.match(text[group.end :])
+    if after and (not after.group("ago") or _START_WORD.search(left)):
+        duration = _duration(after.group(1), after.group(2))
+        for member in group.members:
+            reading.durations[str(member.name)] = duration
+        return
+    before = _DUR_BEFORE.search(left)
+    if before:
+        reading.durations[str(group.members[0].name)] = _duration(before.group(1), before.group(2))
+
+
+def _clause_followups(sentence: _Sentence, groups: list[_Group], reading: _Reading, offset: int) -> None:
+    """Clauses without a treatment that continue the previous one: ", finished last month", ", 9 months in"."""
+    text = sentence.text
+    cuts = sorted({0, *sentence.boundaries, len(text)})
+    for start, end in itertools.pairwise(cuts):
+        if any(start <= g.start < end for g in groups) or not sentence.affirmed(start):
+            continue
+        before = [g for g in groups if g.end <= start and g.status in ("current", "past", "default")]
+        if not before:
+            continue
+        segment = text[start:end]
+        if _ELLIPTIC_PAST.match(segment):
+            for member in before[-1].members:
+                reading.statuses.setdefault(str(member.name), []).append((offset + start, "past", True))
+        duration = _DUR_CLAUSE.match(segment)
+        if duration and all(str(m.name) not in reading.durations for m in before[-1].members):
+            for member in before[-1].members:
+                reading.durations[str(member.name)] = _duration(duration.group(1), duration.group(2))
+
+
+# --- menopause, goals, sex ---------------------------------------------------------------------------------
+def _personal(sentence: _Sentence, profile: PatientProfile) -> None:
+    text = sentence.text
+    for value, pattern in _MENOPAUSE if _MENOPAUSE_HINT.search(text) else ():
+        if any(sentence.affirmed(m.start()) for m in pattern.finditer(text)):
             profile.menopausal_status = value
-            break
-    for value, pattern in _GOALS:
-        if pattern.search(sentence):
+    wants = bool(_DESIRE.search(text)) and not re.search(r"\bin\s+general\b", text, re.I)
+    for value, pattern in _GOALS if _GOAL_HINT.search(text) else ():
+        for match in pattern.finditer(text):
+            if not sentence.about_me(match.start()) or sentence.negated(match.start()):
+                continue
+            if value in _GOALS_NEED_DESIRE and not wants:
+                continue
             _add(profile.goals, value)
+    male = _MALE.search(text)
+    if male and sentence.affirmed(male.start()):
+        profile.sex = "male"

@@ -1,0 +1,131 @@
+"""The deterministic patient-profile extractor against the labelled set in tests/data/profile_cases.jsonl.
+
+Micro precision and recall are computed over (field, value) pairs: list fields compare as sets,
+treatment_durations as (drug, duration) pairs, single values as one pair each.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chains.profile import PatientProfile, extract_profile
+from chains.vocabulary import Vocabulary, default_vocabulary
+
+CASES_PATH = Path(__file__).parent / "data" / "profile_cases.jsonl"
+MIN_PRECISION = 0.9
+MIN_RECALL = 0.9
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return default_vocabulary()
+
+
+def _cases() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in CASES_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _pairs(profile: dict[str, Any]) -> set[tuple[str, ...]]:
+    pairs: set[tuple[str, ...]] = set()
+    for name, value in profile.items():
+        if isinstance(value, list):
+            pairs |= {(name, item) for item in value}
+        elif isinstance(value, dict):
+            pairs |= {(name, key, item) for key, item in value.items()}
+        else:
+            pairs.add((name, value))
+    return pairs
+
+
+def test_micro_precision_and_recall(vocabulary: Vocabulary) -> None:
+    true_pos = false_pos = false_neg = 0
+    failures = []
+    for case in _cases():
+        got = _pairs(extract_profile(case["message"], vocabulary).to_dict())
+        expected = _pairs(case["expected"])
+        true_pos += len(got & expected)
+        false_pos += len(got - expected)
+        false_neg += len(expected - got)
+        if got != expected:
+            failures.append(
+                (len(got ^ expected), case["id"], case["message"], sorted(got - expected), sorted(expected - got))
+            )
+    precision = true_pos / max(1, true_pos + false_pos)
+    recall = true_pos / max(1, true_pos + false_neg)
+    failures.sort(key=lambda f: -f[0])
+    report = "\n".join(
+        f"{case_id} ({errors} wrong): {message[:120]!r}\n    extra: {extra}\n    missing: {missing}"
+        for errors, case_id, message, extra, missing in failures[:15]
+    )
+    print(f"precision {precision:.3f} recall {recall:.3f}; {len(failures)} imperfect cases\n{report}")
+    assert precision >= MIN_PRECISION and recall >= MIN_RECALL, (
+        f"precision {precision:.3f} / recall {recall:.3f} below {MIN_PRECISION}/{MIN_RECALL}; worst cases:\n{report}"
+    )
+
+
+def test_negations_add_nothing(vocabulary: Vocabulary) -> None:
+    profile = extract_profile("No mets, not on chemo and never had radiation. I'm on letrozole.", vocabulary)
+    assert profile.current_treatments == ["letrozole"]
+    assert profile.past_treatments == []
+    assert profile.spread == []
+    side = extract_profile("I don't have hot flashes but my joints ache all the time on Aromasin", vocabulary)
+    assert side.side_effects == ["joint pain"]
+    assert extract_profile("I don't have lymphedema or neuropathy, thankfully.", vocabulary).is_empty()
+
+
+def test_other_people_and_questions_add_nothing(vocabulary: Vocabulary) -> None:
+    assert extract_profile(
+        "My sister is HER2 positive and on Herceptin. How does that drug work?", vocabulary
+    ).is_empty()
+    assert extract_profile("Is Kisqali better than Ibrance?", vocabulary).is_empty()
+    mixed = extract_profile(
+        "My mom had ovarian cancer and I was just diagnosed with breast cancer, stage 1, HER2+.", vocabulary
+    )
+    assert mixed.cancer_type == "breast cancer"
+    assert mixed.receptors == ["HER2+"]
+    assert mixed.stage == "I"
+
+
+def test_past_current_and_planned(vocabulary: Vocabulary) -> None:
+    profile = extract_profile("I finished chemo last year and now I'm on letrozole.", vocabulary)
+    assert profile.current_treatments == ["letrozole"]
+    assert profile.past_treatments == ["chemotherapy"]
+    assert extract_profile("I start chemo in two weeks and I'm worried about losing my hair.", vocabulary).is_empty()
+    shared = extract_profile("Taking Ibrance and Faslodex for 10 months.", vocabulary)
+    assert shared.treatment_durations == {"palbociclib": "10 months", "fulvestrant": "10 months"}
+
+
+def test_pronoun_dose_change_with_linked_reason(vocabulary: Vocabulary) -> None:
+    profile = extract_profile("On Kadcyla since June. My liver enzymes went up so they held it.", vocabulary)
+    assert profile.current_treatments == ["trastuzumab emtansine"]
+    assert profile.dose_changes == ["paused"]
+    assert profile.dose_change_reasons == ["liver problems"]
+    assert profile.treatment_durations == {}
+
+
+def test_merge_moves_a_drug_from_current_to_past(vocabulary: Vocabulary) -> None:
+    before = extract_profile("HR+ MBC, on Kisqali and letrozole.", vocabulary)
+    assert set(before.current_treatments) == {"ribociclib", "letrozole"}
+    update = extract_profile("ECG showed QT prolongation on Kisqali so they stopped it. Now on Verzenio.", vocabulary)
+    merged = before.merge(update)
+    assert set(merged.current_treatments) == {"letrozole", "abemaciclib"}
+    assert merged.past_treatments == ["ribociclib"]
+    assert merged.dose_changes == ["stopped"]
+    assert PatientProfile.from_dict(merged.to_dict()) == merged
+
+
+def test_describe_reference_patient(vocabulary: Vocabulary) -> None:
+    message = (
+        "Er+ oligomet breast cancer. Have been 5aking ribocyclib for 14 months. "
+        "Because of my low neutrophils the dose was reduced"
+    )
+    profile = extract_profile(message, vocabulary)
+    assert profile.describe() == [
+        "ER-positive oligometastatic breast cancer",
+        "your current treatment with ribociclib (for 14 months)",
+        "a dose that was reduced because of neutropenia",
+    ]
