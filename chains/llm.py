@@ -111,3 +111,27 @@ class LLMEngine:
         draft.notice = FALLBACK_NOTICE
         draft.engine = "composer-fallback"
         return draft
+
+
+class LLMRewriter:
+    """Rewrites a follow-up into a standalone question with the model; None means use ours."""
+
+    def __init__(self, settings: Settings, chat_model=None) -> None:
+        self.settings = settings
+        self.chat_model = chat_model or build_chat_model(settings)
+
+    async def rewrite(self, history: list[BaseMessage], message: str) -> str | None:
+        lines = [
+            f"{'Patient' if isinstance(m, HumanMessage) else 'OncoGuide'}: {str(m.content)[:400]}" for m in history[-6:]
+        ]
+        prompt = load_prompt("rewrite.md").format(history="\n".join(lines) or "(none)", message=message)
+        try:
+            async with asyncio.timeout(min(self.settings.llm_timeout_s, 15.0)):
+                result = await self.chat_model.ainvoke([HumanMessage(prompt)])
+        except Exception as exc:
+            log.warning("LLM rewrite failed (%s); using the deterministic rewrite", exc.__class__.__name__)
+            return None
+        text = str(result.content).strip().strip('"').strip()
+        if not text or "\n" in text or len(text) > 400:
+            return None
+        return text

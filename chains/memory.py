@@ -22,7 +22,6 @@ from chains.profile import PatientProfile
 from chains.tokens import count_tokens
 from chains.vocabulary import Vocabulary
 
-FOCUS_KINDS = ("drug", "treatment", "condition", "test")
 _REFERRING = re.compile(
     r"\b(that one|this one|the drug|the medicine|the medication|the treatment|this drug|that drug|this medicine|"
     r"that medicine|the pill|the tablets?|its|it's|itself|it|that|this|they|them|their|those|these)\b",
@@ -123,24 +122,88 @@ class Rewrite:
     needs_referent: bool  # the message refers to something the conversation does not contain
 
 
+_STRONG_KINDS = ("drug", "treatment", "test")
+_SUBJECT_PRONOUN = re.compile(
+    r"\b(is|does|can|will|would|should|could|did|has)\s+(it|that|this)\b(?!\s+(normal|ok|okay|true|possible|common|likely)\b)",
+    re.I,
+)
+_COMBINATION = re.compile(
+    r"\b(with|and|plus|alongside|together with|on top of)\s+(it|that|this|them|those|these)\b", re.I
+)
+_FOLLOW_UP_SHAPE = re.compile(
+    r"^\s*(and|also|but|so|what about|how about|then|mine|is that|does that|will that)\b", re.I
+)
+
+
 def needs_referent(message: str, vocabulary: Vocabulary) -> bool:
     """The message points at something ("its side effects", "is it safe?") and names no treatment."""
-    if vocabulary.find_entities(message, kinds=("drug", "treatment", "test")):
+    if vocabulary.find_entities(message, kinds=_STRONG_KINDS):
         return False
     stripped = _DUMMY_IT.sub(" ", message)
     return bool(_REFERRING.search(stripped)) or bool(_ELLIPTICAL.match(message))
 
 
+def _is_follow_up(message: str, vocabulary: Vocabulary) -> bool:
+    if needs_referent(message, vocabulary) or _FOLLOW_UP_SHAPE.match(message):
+        return True
+    words = re.findall(r"[a-z']+", message.lower())
+    return len(words) <= 6 and not vocabulary.find_entities(message)
+
+
+_TREATMENT_PROPERTY = re.compile(
+    r"\b(side[\s-]?effects?|dose|doses|dosing|work|works|taking|take|monitor\w*|interact\w*|pills?|tablets?|"
+    r"injections?|infusions?|safe|stop|start|long)\b",
+    re.I,
+)
+
+
+def _pick_referent(message: str, focus: list[str], vocabulary: Vocabulary) -> str | None:
+    """The most recent thing in focus; a named treatment when the question is about a treatment's properties."""
+    if not focus:
+        return None
+    if _TREATMENT_PROPERTY.search(message):
+        for candidate in reversed(focus):
+            entity = vocabulary.alias_to_entity.get(candidate)
+            if entity is not None and entity.kind in _STRONG_KINDS:
+                return candidate
+    return focus[-1]
+
+
 def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabulary) -> Rewrite:
-    """Turn a follow-up into a standalone question by carrying over the entity in focus."""
+    """Turn a follow-up into a standalone question.
+
+    A referring word ("it", "its", "that one") is replaced by the entity in focus; when the message
+    names one thing and points at another ("is letrozole safe with that?"), the other is filled in;
+    and when what the patient points at is less certain (a condition or a topic rather than a named
+    treatment), the previous question is carried along so retrieval and the answer keep the thread.
+    """
+    previous = state.standalone_questions[-1] if state.standalone_questions else None
+    named = {m.canonical for m in vocabulary.find_entities(message)}
+    focus = [f for f in state.focus if f not in named]
     if not needs_referent(message, vocabulary):
+        if named and focus and _COMBINATION.search(message):
+            standalone = _COMBINATION.sub(lambda m: f"{m.group(1)} {focus[-1]}", message, count=1)
+            return Rewrite(standalone, focus[-1], False)
+        strong_focus = [f for f in focus if (e := vocabulary.alias_to_entity.get(f)) and e.kind in _STRONG_KINDS]
+        if named and strong_focus and _SUBJECT_PRONOUN.search(_DUMMY_IT.sub(" ", message)):
+            # "is it safe with vitamin D?" after talking about letrozole: "it" is letrozole
+            standalone = _SUBJECT_PRONOUN.sub(lambda m: f"{m.group(1)} {strong_focus[-1]}", message, count=1)
+            return Rewrite(standalone, strong_focus[-1], False)
+        if previous and not named and _is_follow_up(message, vocabulary):
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         return Rewrite(message, None, False)
-    referent = state.focus[-1] if state.focus else None
+    referent = _pick_referent(message, focus, vocabulary)
     if referent is None and state.profile.current_treatments:
         referent = state.profile.current_treatments[-1]
     if referent is None:
+        if previous:
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         return Rewrite(message, None, True)
-    return Rewrite(substitute_referent(message, referent), referent, False)
+    standalone = substitute_referent(message, referent)
+    kind = vocabulary.alias_to_entity.get(referent)
+    if previous and (kind is None or kind.kind not in _STRONG_KINDS) and referent not in previous.lower():
+        standalone = f"{standalone} (following up on: {previous})"
+    return Rewrite(standalone, referent, False)
 
 
 def substitute_referent(message: str, referent: str) -> str:

@@ -23,6 +23,7 @@ from chains.clarify import (
 )
 from chains.composer import ComposerEngine
 from chains.input_checks import check_input
+from chains.llm import LLMRewriter
 from chains.memory import ConversationState, PendingClarification, rewrite_followup
 from chains.profile import extract_profile
 from chains.prompts import load_prompt
@@ -40,6 +41,7 @@ from chains.settings import Settings, get_settings
 from chains.spelling import correct_spelling
 from chains.types import Passage, Reply
 from chains.vocabulary import Vocabulary, default_vocabulary
+from loaders.ingest import ensure_index as refresh_index
 
 log = logging.getLogger("oncoguide.pipeline")
 STARTER_QUESTIONS = [
@@ -76,28 +78,39 @@ def _small_talk_texts() -> dict[str, str]:
 class OncoGuide:
     """Everything built once per process: settings, knowledge base, vocabulary, answer engine."""
 
-    def __init__(self, settings: Settings, kb: KnowledgeBase, vocabulary: Vocabulary, engine: AnswerEngine) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        kb: KnowledgeBase,
+        vocabulary: Vocabulary,
+        engine: AnswerEngine,
+        rewriter: LLMRewriter | None = None,
+    ) -> None:
         self.settings = settings
         self.kb = kb
         self.vocabulary = vocabulary
         self.engine = engine
+        self.rewriter = rewriter
         self.composer = engine if isinstance(engine, ComposerEngine) else ComposerEngine(kb)
 
     @classmethod
     def build(cls, settings: Settings | None = None, ensure_index: bool = True) -> OncoGuide:
         settings = settings or get_settings()
         if ensure_index:
-            from loaders.ingest import ensure_index as _ensure
-
-            _ensure(settings)
+            refresh_index(settings)
         kb = KnowledgeBase.open(settings.chroma_dir)
         composer = ComposerEngine(kb)
         engine: AnswerEngine = composer
+        rewriter = None
         if settings.llm_enabled:
-            from chains.llm import LLMEngine
+            from chains.llm import LLMEngine, build_chat_model
 
-            engine = LLMEngine(settings, composer)
-        return cls(settings, kb, default_vocabulary(), engine)
+            chat_model = build_chat_model(settings)
+            engine = LLMEngine(settings, composer, chat_model)
+            rewriter = LLMRewriter(settings, chat_model)
+        guide = cls(settings, kb, default_vocabulary(), engine, rewriter)
+        kb.search("warm-up: ribociclib side effects", 1)  # load the model and index before the first patient
+        return guide
 
     def new_state(self, session_id: str) -> ConversationState:
         return ConversationState(session_id=session_id)
@@ -159,6 +172,8 @@ class OncoGuide:
         corrected, _ = correct_spelling(question, self.vocabulary)
         rewrite = rewrite_followup(corrected, state, self.vocabulary)
         standalone = rewrite.standalone
+        if self.rewriter is not None and standalone != corrected and state.messages:
+            standalone = await self.rewriter.rewrite(state.messages, corrected) or standalone
         lap("memory")
 
         if hooks.on_retrieval_start:
@@ -195,7 +210,7 @@ class OncoGuide:
         if scope.injection:
             notes.append(load_prompt("injection.md"))
         final_text = self._assemble(draft, notes)
-        entities = [m.canonical for m in self.vocabulary.find_entities(standalone, kinds=("drug", "treatment", "test"))]
+        entities = [m.canonical for m in self.vocabulary.find_entities(standalone)]
         state.note_focus(entities or ([rewrite.referent] if rewrite.referent else []))
         state.remember_turn(text, final_text, standalone, self.settings.history_max_tokens)
         lap("finish")
