@@ -1,0 +1,163 @@
+"""A Chainlit client that talks to the real server over its Socket.IO websocket, as the browser does.
+
+Used by the server tests and the load benchmark. One ``ChainlitClient`` is one browser tab: it
+connects with a session id, sends user messages, clicks actions over HTTP, and collects the
+assistant messages the server emits until the task ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import socketio
+
+
+@dataclass
+class Turn:
+    """What the server sent for one user message: assistant messages (final content), steps, timing."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    tokens: int = 0
+    seconds: float = 0.0
+
+    @property
+    def assistant(self) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == "assistant_message"]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(str(m.get("output", "")) for m in self.assistant)
+
+    @property
+    def actions(self) -> list[dict[str, Any]]:
+        return [a for m in self.assistant for a in m.get("actions", [])]
+
+
+class ChainlitClient:
+    """One websocket session against a running ``chainlit run app.py`` server."""
+
+    def __init__(self, base_url: str, headers: dict[str, str] | None = None, thread_id: str | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session_id = str(uuid.uuid4())
+        self.thread_id = thread_id
+        self.headers = headers or {}
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self._messages: dict[str, dict[str, Any]] = {}
+        self._order: list[str] = []
+        self._steps: list[dict[str, Any]] = []
+        self._actions: dict[str, list[dict[str, Any]]] = {}
+        self._tokens = 0
+        self._task_done = asyncio.Event()
+        self._open_tasks = 0
+        self._register()
+
+    def _register(self) -> None:
+        sio = self.sio
+
+        @sio.on("new_message")
+        async def new_message(data: dict[str, Any]) -> None:
+            self._upsert(data)
+
+        @sio.on("update_message")
+        async def update_message(data: dict[str, Any]) -> None:
+            self._upsert(data)
+
+        @sio.on("stream_start")
+        async def stream_start(data: dict[str, Any]) -> None:
+            self._upsert(data)
+
+        @sio.on("stream_token")
+        async def stream_token(data: dict[str, Any]) -> None:
+            self._tokens += 1
+            message = self._messages.get(data.get("id", ""))
+            if message is not None and not data.get("isInput"):
+                message["output"] = str(message.get("output", "")) + data.get("token", "")
+
+        @sio.on("action")
+        async def action(data: dict[str, Any]) -> None:
+            self._actions.setdefault(data.get("forId", ""), []).append(data)
+
+        @sio.on("task_start")
+        async def task_start(data: Any = None) -> None:
+            self._open_tasks += 1
+
+        @sio.on("task_end")
+        async def task_end(data: Any = None) -> None:
+            # on_chat_start and on_message each run as a task; the turn is over when none is open.
+            self._open_tasks = max(0, self._open_tasks - 1)
+            if self._open_tasks == 0:
+                self._task_done.set()
+
+    def _upsert(self, data: dict[str, Any]) -> None:
+        if "message" not in str(data.get("type", "")):
+            self._steps.append(data)
+            return
+        if data["id"] not in self._messages:
+            self._order.append(data["id"])
+        self._messages[data["id"]] = dict(data)
+
+    async def connect(self) -> None:
+        auth = {
+            "sessionId": self.session_id,
+            "clientType": "webapp",
+            "userEnv": json.dumps({}),
+            "chatProfile": None,
+            "threadId": self.thread_id,
+        }
+        await self.sio.connect(
+            self.base_url, socketio_path="/ws/socket.io", auth=auth, transports=["websocket"], headers=self.headers
+        )
+        self._task_done.clear()
+        await self.sio.emit("connection_successful")
+        await asyncio.sleep(0.2)
+
+    def _turn_start(self) -> int:
+        self._task_done.clear()
+        self._tokens = 0
+        self._steps.clear()
+        return len(self._order)
+
+    def _turn_end(self, start: int, seconds: float) -> Turn:
+        messages = [self._messages[mid] for mid in self._order[start:]]
+        for message in messages:
+            message["actions"] = self._actions.get(message["id"], [])
+        return Turn(messages=messages, steps=list(self._steps), tokens=self._tokens, seconds=seconds)
+
+    async def ask(self, text: str, timeout: float = 60.0) -> Turn:
+        """Send one user message and wait until the server says the task ended."""
+        start = self._turn_start()
+        message = {
+            "threadId": self.thread_id or "",
+            "id": str(uuid.uuid4()),
+            "name": "User",
+            "type": "user_message",
+            "output": text,
+            "createdAt": dt.datetime.now(dt.UTC).isoformat(),
+        }
+        clock = asyncio.get_running_loop().time()
+        await self.sio.emit("client_message", {"message": message, "fileReferences": None})
+        await asyncio.wait_for(self._task_done.wait(), timeout)
+        await asyncio.sleep(0.05)  # let the final update_message arrive
+        return self._turn_end(start, asyncio.get_running_loop().time() - clock)
+
+    async def click(self, action: dict[str, Any], timeout: float = 60.0) -> Turn:
+        """Click an action button, as the UI does (an HTTP call naming this session)."""
+        import httpx
+
+        start = self._turn_start()
+        clock = asyncio.get_running_loop().time()
+        async with httpx.AsyncClient(base_url=self.base_url, headers=self.headers, timeout=timeout) as http:
+            response = await http.post("/project/action", json={"sessionId": self.session_id, "action": action})
+            response.raise_for_status()
+        await asyncio.sleep(0.05)
+        return self._turn_end(start, asyncio.get_running_loop().time() - clock)
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()

@@ -1,0 +1,62 @@
+"""The Chainlit app as a real server, talked to over its Socket.IO websocket as the browser does."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.ws_client import ChainlitClient
+from tests.server import chainlit_server
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def server(indexed_kb):
+    with chainlit_server() as base_url:
+        yield base_url
+
+
+async def test_starter_question_gets_a_streamed_cited_answer_with_a_search_step(server):
+    client = ChainlitClient(server)
+    await client.connect()
+    try:
+        turn = await client.ask("What are the side effects of ribociclib?")
+    finally:
+        await client.close()
+    assert turn.tokens > 0, "the answer is streamed"
+    assert "Ribociclib" in turn.text and "[1]" in turn.text and "**Sources**" in turn.text
+    assert any(step.get("name") == "Searching the knowledge base" for step in turn.steps)
+    related = [a for a in turn.actions if a["name"] == "ask_related"]
+    assert 2 <= len(related) <= 3
+    sources = [m for m in turn.assistant if m.get("elements")] or turn.assistant
+    assert sources
+
+
+async def test_clarification_buttons_then_click_gives_the_answer(server):
+    client = ChainlitClient(server)
+    await client.connect()
+    try:
+        turn = await client.ask("Can you suggest integrative approaches? With offlabels for example neutr")
+        assert '"neutr"' in turn.text
+        options = [a for a in turn.actions if a["name"] == "clarify_option"]
+        assert any(a["label"].startswith("neutrophil") for a in options), [a["label"] for a in options]
+        assert any(a["name"] == "something_else" for a in turn.actions)
+        chosen = next(a for a in options if a["label"].startswith("neutrophil"))
+        answer = await client.click(chosen)
+    finally:
+        await client.close()
+    assert [m["type"] for m in answer.messages][:1] == ["user_message"]
+    assert "neutrophil" in answer.text.lower() and "[1]" in answer.text
+
+
+async def test_follow_up_and_emergency_over_the_websocket(server):
+    client = ChainlitClient(server)
+    await client.connect()
+    try:
+        await client.ask("I have been taking ribociclib for a year")
+        follow_up = await client.ask("what about its side effects?")
+        emergency = await client.ask("I'm on chemo and my temperature is 38.9 and I have chills")
+    finally:
+        await client.close()
+    assert "Ribociclib" in follow_up.text and "side effect" in follow_up.text.lower()
+    assert emergency.text.startswith("**⚠️ This may need urgent medical care")
