@@ -1,0 +1,54 @@
+# OncoGuide: `make run` sets up and starts the app; `make test` sets up and runs every test.
+# Needs only Python 3.11 (and root or sudo for Debian's Chromium, used by the browser tests).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test setup setup-dev index browser lint bench clean
+
+$(BIN)/uv:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"OncoGuide needs Python 3.11, found {sys.version.split()[0]}"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -r requirements-nodeps.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+
+setup-dev: $(VENV)/.installed-dev
+
+index: setup  ## build or refresh the knowledge-base index (only changed documents are embedded)
+	$(BIN)/python -m loaders.ingest
+
+run: index
+	@echo ""
+	@echo "  OncoGuide is starting on http://localhost:$(PORT)"
+	@echo ""
+	$(BIN)/chainlit run app.py --headless --port $(PORT)
+
+browser:  ## Debian's Chromium for the browser tests (no browser download from the internet works here)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup-dev browser lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: setup-dev  ## speed figures reported in docs/BENCHMARKS.md
+	$(BIN)/python -m bench.turn_latency
+
+clean:
+	rm -rf $(VENV) .oncoguide .files .pytest_cache .ruff_cache test-artifacts

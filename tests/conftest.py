@@ -1,0 +1,75 @@
+"""Shared fixtures: one temporary data directory per test session, with the real knowledge base
+indexed once into real Chroma with the real embedding model. No network, no API keys."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="oncoguide-tests-"))
+
+# Set before any chains module reads its settings: tests never touch the developer's data or keys.
+os.environ["ONCOGUIDE_DATA_DIR"] = str(_SESSION_DIR / "data")
+for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "ONCOGUIDE_ANSWER_ENGINE", "DATABASE_URL"):
+    os.environ.pop(_key, None)
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Path:
+    return _SESSION_DIR
+
+
+@pytest.fixture(scope="session")
+def settings():
+    from chains.settings import get_settings
+
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def indexed_kb(settings):
+    """The real knowledge base, ingested once per test session."""
+    from loaders.ingest import ensure_index
+
+    report = ensure_index(settings)
+    assert not report.errors, report.errors
+    return report
+
+
+@pytest.fixture(scope="session")
+def guide(indexed_kb, settings):
+    from chains.pipeline import OncoGuide
+
+    return OncoGuide.build(settings, ensure_index=False)
+
+
+@pytest.fixture(scope="session")
+def vocabulary():
+    from chains.vocabulary import default_vocabulary
+
+    return default_vocabulary()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def read_jsonl(name: str) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
