@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import chainlit as cl
 
-from chains.chainlit_ui import STATE_KEY, get_guide, run_turn
+from chains import chainlit_ui as ui
+from chains.app_setup import configure_auth, data_layer_factory, settings
 from chains.pipeline import STARTER_QUESTIONS
+
+if settings.auth == "password":
+    users = configure_auth(settings)
+
+    @cl.password_auth_callback
+    async def sign_in(username: str, password: str) -> cl.User | None:
+        if users.verify(username, password):
+            return cl.User(identifier=username, metadata={"provider": "password"})
+        return None
+
+    cl.data_layer(data_layer_factory(settings))
 
 
 @cl.set_starters
@@ -15,25 +27,58 @@ async def starters(user: cl.User | None = None, language: str | None = None) -> 
 
 @cl.on_chat_start
 async def start() -> None:
-    guide = await get_guide()
-    cl.user_session.set(STATE_KEY, guide.new_state(cl.context.session.id))
+    ui.current_state(await ui.get_guide())
+
+
+@cl.on_chat_resume
+async def on_resume(thread: cl.types.ThreadDict) -> None:
+    await ui.resume(dict(thread))
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    await run_turn(message.content)
+    files = [e for e in message.elements or [] if getattr(e, "path", None)]
+    if files:
+        await ui.handle_files(files, settings.keep_uploads, settings.upload_max_mb)
+    if message.content.strip() or not files:
+        await ui.run_turn(message.content)
 
 
 @cl.action_callback("clarify_option")
 async def on_clarify_option(action: cl.Action) -> None:
-    await run_turn(action.payload["text"], echo=True)
+    await ui.run_turn(action.payload["text"], echo=True)
 
 
 @cl.action_callback("ask_related")
 async def on_related_question(action: cl.Action) -> None:
-    await run_turn(action.payload["question"], echo=True)
+    await ui.run_turn(action.payload["question"], echo=True)
 
 
 @cl.action_callback("something_else")
 async def on_something_else(action: cl.Action) -> None:
     await cl.Message(content="Of course — please type what you meant, and I'll answer from there.").send()
+
+
+@cl.action_callback("review_profile")
+async def on_review_profile(action: cl.Action) -> None:
+    await ui.review_profile()
+
+
+@cl.action_callback("remove_fact")
+async def on_remove_fact(action: cl.Action) -> None:
+    await ui.remove_fact(action.payload["field"], action.payload["value"])
+
+
+@cl.action_callback("forget_profile")
+async def on_forget_profile(action: cl.Action) -> None:
+    await ui.run_turn("forget my details", echo=True)
+
+
+@cl.action_callback("accept_profile")
+async def on_accept_profile(action: cl.Action) -> None:
+    await ui.accept_proposal(True)
+
+
+@cl.action_callback("reject_profile")
+async def on_reject_profile(action: cl.Action) -> None:
+    await ui.accept_proposal(False)

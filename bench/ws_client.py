@@ -39,6 +39,19 @@ class Turn:
         return [a for m in self.assistant for a in m.get("actions", [])]
 
 
+async def login(base_url: str, username: str, password: str) -> dict[str, str]:
+    """Sign in with the password form, as the login page does; returns the cookie header to send."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=30) as http:
+        response = await http.post("/login", data={"username": username, "password": password})
+        response.raise_for_status()
+        token = response.cookies.get("access_token")
+    if not token:
+        raise RuntimeError("sign-in returned no access token")
+    return {"Cookie": f"access_token={token}"}
+
+
 class ChainlitClient:
     """One websocket session against a running ``chainlit run app.py`` server."""
 
@@ -83,6 +96,10 @@ class ChainlitClient:
         async def action(data: dict[str, Any]) -> None:
             self._actions.setdefault(data.get("forId", ""), []).append(data)
 
+        @sio.on("first_interaction")
+        async def first_interaction(data: dict[str, Any]) -> None:
+            self.thread_id = data.get("thread_id") or self.thread_id
+
         @sio.on("task_start")
         async def task_start(data: Any = None) -> None:
             self._open_tasks += 1
@@ -111,7 +128,11 @@ class ChainlitClient:
             "threadId": self.thread_id,
         }
         await self.sio.connect(
-            self.base_url, socketio_path="/ws/socket.io", auth=auth, transports=["websocket"], headers=self.headers
+            self.base_url,
+            socketio_path="/ws/socket.io",
+            auth=auth,
+            transports=["websocket"],
+            headers=dict(self.headers),
         )
         self._task_done.clear()
         await self.sio.emit("connection_successful")
@@ -129,8 +150,18 @@ class ChainlitClient:
             message["actions"] = self._actions.get(message["id"], [])
         return Turn(messages=messages, steps=list(self._steps), tokens=self._tokens, seconds=seconds)
 
-    async def ask(self, text: str, timeout: float = 60.0) -> Turn:
-        """Send one user message and wait until the server says the task ended."""
+    async def upload(self, name: str, content: bytes, mime: str) -> tuple[int, dict[str, Any]]:
+        """Upload a file to this session as the attach button does: (HTTP status, JSON body)."""
+        import httpx
+
+        async with httpx.AsyncClient(base_url=self.base_url, headers=self.headers, timeout=60) as http:
+            response = await http.post(
+                "/project/file", params={"session_id": self.session_id}, files={"file": (name, content, mime)}
+            )
+        return response.status_code, response.json()
+
+    async def ask(self, text: str, timeout: float = 60.0, file_ids: list[str] | None = None) -> Turn:
+        """Send one user message (with uploaded files, if any) and wait until the task ends."""
         start = self._turn_start()
         message = {
             "threadId": self.thread_id or "",
@@ -141,7 +172,8 @@ class ChainlitClient:
             "createdAt": dt.datetime.now(dt.UTC).isoformat(),
         }
         clock = asyncio.get_running_loop().time()
-        await self.sio.emit("client_message", {"message": message, "fileReferences": None})
+        references = [{"id": file_id} for file_id in file_ids] if file_ids else None
+        await self.sio.emit("client_message", {"message": message, "fileReferences": references})
         await asyncio.wait_for(self._task_done.wait(), timeout)
         await asyncio.sleep(0.05)  # let the final update_message arrive
         return self._turn_end(start, asyncio.get_running_loop().time() - clock)

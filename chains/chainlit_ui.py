@@ -1,4 +1,5 @@
-"""Chainlit adapter: turns a pipeline ``Reply`` into Chainlit messages, actions and elements.
+"""Chainlit adapter: turns a pipeline ``Reply`` into Chainlit messages, actions and elements, keeps
+the conversation state in the session and its thread, and shows the patient profile panel.
 
 Kept apart from ``app.py`` so the entry point holds only hooks, and apart from the pipeline so the
 pipeline never imports Chainlit.
@@ -7,15 +8,21 @@ pipeline never imports Chainlit.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import chainlit as cl
 
 from chains.clarify import SOMETHING_ELSE
 from chains.memory import ConversationState
+from chains.persistence import save_state
 from chains.pipeline import OncoGuide, PipelineHooks
+from chains.profile import PatientProfile, profile_facts, without_fact
+from chains.records import propose_profile, read_record
 from chains.types import Passage, Reply
 
-STATE_KEY = "oncoguide_state"
+STATE_KEY = "oncoguide_conversation"  # not the thread-metadata key: Chainlit persists the session there too
+PROPOSAL_KEY = "oncoguide_profile_proposal"
+PROFILE_TITLE = "What I know about you"
 _guide: OncoGuide | None = None
 _guide_lock = asyncio.Lock()
 
@@ -29,6 +36,121 @@ async def get_guide() -> OncoGuide:
     return _guide
 
 
+def current_state(guide: OncoGuide) -> ConversationState:
+    state: ConversationState | None = cl.user_session.get(STATE_KEY)
+    if state is None:
+        state = guide.new_state(cl.context.session.id)
+        cl.user_session.set(STATE_KEY, state)
+    return state
+
+
+async def persist(state: ConversationState) -> None:
+    await save_state(cl.context.session.thread_id, state.to_dict())
+
+
+# --- the profile panel ------------------------------------------------------------------------------
+def profile_markdown(profile: PatientProfile) -> str:
+    facts = profile.describe()
+    if not facts:
+        return (
+            "Nothing yet. If you tell me about your diagnosis or treatment, I'll use it to tailor answers — "
+            "and you can correct or clear it any time."
+        )
+    lines = [f"- {fact[0].upper()}{fact[1:]}" for fact in facts]
+    if profile.goals:
+        lines.append("- Interested in: " + ", ".join(profile.goals))
+    return "\n".join(lines) + "\n\n*Only what you told me. Say “forget my details” to clear it.*"
+
+
+async def show_profile_panel(profile: PatientProfile) -> None:
+    await cl.ElementSidebar.set_title(PROFILE_TITLE)
+    await cl.ElementSidebar.set_elements([cl.Text(name=PROFILE_TITLE, content=profile_markdown(profile))])
+
+
+def profile_actions() -> list[cl.Action]:
+    return [
+        cl.Action(name="review_profile", payload={}, label="Review or correct what I know", icon="user-pen"),
+        cl.Action(name="forget_profile", payload={}, label="Forget my details", icon="eraser"),
+    ]
+
+
+async def review_profile() -> None:
+    guide = await get_guide()
+    state = current_state(guide)
+    facts = profile_facts(state.profile)
+    if not facts:
+        await cl.Message(content="I don't have any details about you saved.").send()
+        return
+    actions = [
+        cl.Action(
+            name="remove_fact", payload={"field": f, "value": v}, label=f"Remove: {label}", tooltip="Remove this fact"
+        )
+        for f, v, label in facts
+    ]
+    actions.append(cl.Action(name="forget_profile", payload={}, label="Forget all of it", icon="eraser"))
+    text = "Here is what I know about you. Tap anything that is wrong to remove it, or tell me the correct detail.\n\n"
+    await cl.Message(content=text + profile_markdown(state.profile), actions=actions).send()
+
+
+async def remove_fact(field_name: str, value: str) -> None:
+    guide = await get_guide()
+    state = current_state(guide)
+    state.profile = without_fact(state.profile, field_name, value)
+    await persist(state)
+    await show_profile_panel(state.profile)
+    await cl.Message(content=f"Removed “{value}”. {profile_markdown(state.profile)}").send()
+
+
+# --- records ------------------------------------------------------------------------------------------
+async def handle_files(files: list, keep_uploads: bool, max_mb: float) -> None:
+    """Read attached records and propose the facts found; nothing is added without a yes."""
+    guide = await get_guide()
+    for element in files:
+        path = Path(element.path) if getattr(element, "path", None) else None
+        if path is None or not path.exists():
+            continue
+        reading = read_record(path, element.name, element.mime, max_mb)
+        if not keep_uploads:
+            path.unlink(missing_ok=True)
+        if reading.problem:
+            await cl.Message(content=reading.problem).send()
+            continue
+        proposal = propose_profile(reading.text, guide.vocabulary)
+        facts = proposal.describe()
+        if not facts:
+            await cl.Message(
+                content=f"I read “{reading.name}” but didn't find details I can use to tailor answers."
+            ).send()
+            continue
+        cl.user_session.set(PROPOSAL_KEY, proposal.to_dict())
+        listed = "; ".join(facts)
+        await cl.Message(
+            content=f"I read “{reading.name}”. I found: **{listed}**. Add these to what I know about you?",
+            actions=[
+                cl.Action(name="accept_profile", payload={}, label="Yes, add these", icon="check"),
+                cl.Action(name="reject_profile", payload={}, label="No, don't add them", icon="x"),
+            ],
+        ).send()
+
+
+async def accept_proposal(accept: bool) -> None:
+    guide = await get_guide()
+    state = current_state(guide)
+    proposal = cl.user_session.get(PROPOSAL_KEY)
+    cl.user_session.set(PROPOSAL_KEY, None)
+    if not proposal:
+        await cl.Message(content="There is nothing waiting to be added.").send()
+        return
+    if not accept:
+        await cl.Message(content="Okay — I haven't added anything from the file.").send()
+        return
+    state.profile = state.profile.merge(PatientProfile.from_dict(proposal))
+    await persist(state)
+    await show_profile_panel(state.profile)
+    await cl.Message(content="Added. " + profile_markdown(state.profile), actions=profile_actions()).send()
+
+
+# --- one turn -----------------------------------------------------------------------------------------
 def reply_actions(reply: Reply) -> list[cl.Action]:
     actions = [
         cl.Action(name="clarify_option", payload={"text": option}, label=option, tooltip=f"I meant: {option}")
@@ -57,13 +179,9 @@ def source_elements(reply: Reply, passages: list[Passage]) -> list[cl.Text]:
         sections = sorted({p.heading for p in passages if p.doc_id == ref.doc_id})
         origins = next((p.sources for p in passages if p.doc_id == ref.doc_id), ())
         lines = [f"**{ref.title}**", f"Sections used: {', '.join(sections) or ref.heading}"]
-        lines += [f"- [{s.get('name', '')}]({s.get('url', '')})" for s in origins]
+        links = "\n".join(f"- [{s.get('name', '')}]({s.get('url', '')})" for s in origins)
         elements.append(
-            cl.Text(
-                name=f"[{ref.n}] {ref.title}",
-                content="\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]),
-                display="inline",
-            )
+            cl.Text(name=f"[{ref.n}] {ref.title}", content="\n\n".join(lines) + "\n\n" + links, display="inline")
         )
     return elements
 
@@ -71,8 +189,8 @@ def source_elements(reply: Reply, passages: list[Passage]) -> list[cl.Text]:
 async def run_turn(text: str, echo: bool = False) -> Reply:
     """Send ``text`` through the pipeline and show the reply, streamed, with its buttons and sources."""
     guide = await get_guide()
-    state: ConversationState = cl.user_session.get(STATE_KEY) or guide.new_state(cl.context.session.id)
-    cl.user_session.set(STATE_KEY, state)
+    state = current_state(guide)
+    profile_before = state.profile.to_dict()
     if echo:
         await cl.Message(content=text, type="user_message", author="You").send()
     message = cl.Message(content="")
@@ -102,9 +220,27 @@ async def run_turn(text: str, echo: bool = False) -> Reply:
     reply = await guide.respond(state, text, hooks)
     message.content = reply.text
     message.actions = reply_actions(reply)
+    profile_changed = state.profile.to_dict() != profile_before
+    if profile_changed and not state.profile.is_empty():
+        message.actions += profile_actions()
     message.elements = source_elements(reply, retrieved)  # type: ignore[assignment]
     if streamed:
         await message.update()
     else:
         await message.send()
+    await persist(state)
+    if profile_changed:
+        await show_profile_panel(state.profile)
     return reply
+
+
+async def resume(thread: dict) -> None:
+    """Restore memory, the pending clarification and the profile from the thread's saved state."""
+    from chains.persistence import state_from_thread
+
+    guide = await get_guide()
+    saved = state_from_thread(thread)
+    state = ConversationState.from_dict(saved) if saved else guide.new_state(cl.context.session.id)
+    cl.user_session.set(STATE_KEY, state)
+    if not state.profile.is_empty():
+        await show_profile_panel(state.profile)

@@ -25,7 +25,7 @@ from chains.composer import ComposerEngine
 from chains.input_checks import check_input
 from chains.llm import LLMRewriter
 from chains.memory import ConversationState, PendingClarification, rewrite_followup
-from chains.profile import extract_profile
+from chains.profile import PatientProfile, extract_profile
 from chains.prompts import load_prompt
 from chains.retrieval import KnowledgeBase
 from chains.safety import (
@@ -50,6 +50,11 @@ STARTER_QUESTIONS = [
     "What lifestyle changes are recommended for breast cancer patients?",
     "How do I find the best clinical trial for breast cancer?",
 ]
+FORGET_ME = re.compile(
+    r"^\W*(please\W+)?(forget|clear|delete|erase|remove|wipe|reset)\W+(all\W+)?(of\W+)?"
+    r"(my\W+(details|profile|information|info|data|facts)|what you know( about me)?|everything( you know)?( about me)?|about me|me)\W*$",
+    re.IGNORECASE,
+)
 OTHER_CANCERS = re.compile(
     r"\b(prostate|lung|colon|colorectal|bowel|ovarian|pancreatic|skin|melanoma|thyroid|cervical|uterine|endometrial|"
     r"bladder|kidney|stomach|liver|brain|blood|bone|head and neck|oral|esophageal|testicular)\s+cancer\b|"
@@ -134,6 +139,11 @@ class OncoGuide:
             return self._reply(state, "clarification", checked.problem, timings, remember=None)
         text = checked.text
         history = state.user_texts()
+
+        if FORGET_ME.match(text):
+            state.profile = PatientProfile()
+            state.pending = None
+            return self._reply(state, "answer", load_prompt("forgot.md"), timings, remember=text)
 
         red_flag = detect_red_flag(text, history)
         scope = assess_scope(text)

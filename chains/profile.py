@@ -905,3 +905,34 @@ def _personal(sentence: _Sentence, profile: PatientProfile) -> None:
     male = _MALE.search(text)
     if male and sentence.affirmed(male.start()):
         profile.sex = "male"
+
+
+def profile_facts(profile: PatientProfile) -> list[tuple[str, str, str]]:
+    """Each stored fact as (field, value, plain label), for showing and removing one at a time."""
+    labels = {"receptors": "", "spread": "", "sites": "spread to ", "current_treatments": "taking ",
+              "past_treatments": "had ", "dose_changes": "dose ", "dose_change_reasons": "dose change because of ",
+              "side_effects": "side effect: ", "goals": "interested in "}  # fmt: skip
+    facts: list[tuple[str, str, str]] = []
+    for name in ("cancer_type", "stage", "menopausal_status", "sex"):
+        value = getattr(profile, name)
+        if value:
+            facts.append((name, value, f"stage {value}" if name == "stage" else value))
+    for name in LIST_FIELDS:
+        for value in getattr(profile, name):
+            duration = profile.treatment_durations.get(value) if name == "current_treatments" else None
+            label = f"{labels.get(name, '')}{value}" + (f" (for {duration})" if duration else "")
+            facts.append((name, value, label))
+    return facts
+
+
+def without_fact(profile: PatientProfile, field_name: str, value: str) -> PatientProfile:
+    """A copy of the profile with one fact removed (the patient corrected it)."""
+    data = profile.to_dict()
+    current = data.get(field_name)
+    if isinstance(current, list):
+        data[field_name] = [v for v in current if v != value]
+    elif current == value:
+        data.pop(field_name)
+    if field_name in ("current_treatments", "past_treatments"):
+        data.get("treatment_durations", {}).pop(value, None)
+    return PatientProfile.from_dict(data)

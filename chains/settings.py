@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     crisis_line: str = Field("988 (Suicide & Crisis Lifeline, US)", description="Crisis line.")
     review_max_age_days: int = Field(365, description="Documents older than this are due review.")
 
+    # Sign-in and persistence (Chainlit app only; the CLI keeps memory per process).
+    auth: str = Field("password", description="password | none (anonymous: no history or resume)")
+    users_file: Path | None = Field(None, description="JSON file of users and bcrypt hashes.")
+    users: str | None = Field(None, description="Users as 'name:bcrypt-hash,...' (instead of a file).")
+    database_url: str | None = Field(
+        None, validation_alias="DATABASE_URL", description="PostgreSQL URL; default: SQLite in the data dir."
+    )
+    keep_uploads: bool = Field(False, description="Keep uploaded files after reading them.")
+    upload_max_mb: float = Field(5.0, description="Largest upload accepted, in MB.")
+
     # OpenAI-compatible LLM endpoint; unset means the offline composer answers.
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
@@ -40,6 +50,21 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def users_path(self) -> Path:
+        return self.users_file or self.data_dir / "users.json"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Async SQLAlchemy URL: PostgreSQL when DATABASE_URL is set, else a SQLite file."""
+        if self.database_url:
+            url = self.database_url
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+asyncpg://" + url[len(prefix) :]
+            return url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'oncoguide.sqlite3'}"
 
     @property
     def tiktoken_cache_dir(self) -> Path:

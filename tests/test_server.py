@@ -12,7 +12,7 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture(scope="module")
 def server(indexed_kb):
-    with chainlit_server() as base_url:
+    with chainlit_server({"ONCOGUIDE_AUTH": "none"}) as base_url:
         yield base_url
 
 
