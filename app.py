@@ -8,6 +8,8 @@ from chains import chainlit_ui as ui
 from chains.app_setup import configure_auth, data_layer_factory, settings
 from chains.pipeline import STARTER_QUESTIONS
 
+ui.start_building()
+
 if settings.auth == "password":
     users = configure_auth(settings)
 

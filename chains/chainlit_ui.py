@@ -8,6 +8,7 @@ pipeline never imports Chainlit.
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import chainlit as cl
@@ -24,15 +25,31 @@ STATE_KEY = "oncoguide_conversation"  # not the thread-metadata key: Chainlit pe
 PROPOSAL_KEY = "oncoguide_profile_proposal"
 PROFILE_TITLE = "What I know about you"
 _guide: OncoGuide | None = None
-_guide_lock = asyncio.Lock()
+_guide_error: BaseException | None = None
+_guide_ready = threading.Event()
+
+
+def start_building() -> None:
+    """Build the pipeline (index, models, clients) in the background as the server starts."""
+
+    def build() -> None:
+        global _guide, _guide_error
+        try:
+            _guide = OncoGuide.build()
+        except BaseException as exc:  # surfaced to the first chat that needs the pipeline
+            _guide_error = exc
+        finally:
+            _guide_ready.set()
+
+    threading.Thread(target=build, name="oncoguide-build", daemon=True).start()
 
 
 async def get_guide() -> OncoGuide:
-    """The process-wide pipeline, built on first use (index, models and clients load once)."""
-    global _guide
-    async with _guide_lock:
-        if _guide is None:
-            _guide = await asyncio.to_thread(OncoGuide.build)
+    """The process-wide pipeline, built once; waits for the start-up build if it is still running."""
+    if not _guide_ready.is_set():
+        await asyncio.to_thread(_guide_ready.wait)
+    if _guide is None:
+        raise RuntimeError("OncoGuide could not start") from _guide_error
     return _guide
 
 

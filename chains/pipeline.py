@@ -39,6 +39,7 @@ from chains.safety import (
 )
 from chains.settings import Settings, get_settings
 from chains.spelling import correct_spelling
+from chains.tokens import count_tokens
 from chains.types import Passage, Reply
 from chains.vocabulary import Vocabulary, default_vocabulary
 from loaders.ingest import ensure_index as refresh_index
@@ -115,6 +116,7 @@ class OncoGuide:
             rewriter = LLMRewriter(settings, chat_model)
         guide = cls(settings, kb, default_vocabulary(), engine, rewriter)
         kb.search("warm-up: ribociclib side effects", 1)  # load the model and index before the first patient
+        count_tokens("warm-up")  # and the tokenizer used to trim memory
         return guide
 
     def new_state(self, session_id: str) -> ConversationState:
