@@ -80,8 +80,8 @@ def profile_markdown(profile: PatientProfile) -> str:
 
 
 async def show_profile_panel(profile: PatientProfile) -> None:
+    await cl.ElementSidebar.set_elements([cl.Text(name=PROFILE_TITLE, content=profile_markdown(profile))], key="profile")
     await cl.ElementSidebar.set_title(PROFILE_TITLE)
-    await cl.ElementSidebar.set_elements([cl.Text(name=PROFILE_TITLE, content=profile_markdown(profile))])
 
 
 def profile_actions() -> list[cl.Action]:
