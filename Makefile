@@ -30,9 +30,14 @@ index: setup  ## build or refresh the knowledge-base index (only changed documen
 	$(BIN)/python -m loaders.ingest
 
 run: index
-	@echo ""
-	@echo "  OncoGuide is starting on http://localhost:$(PORT)"
-	@echo ""
+	@$(BIN)/python -m http.server 8080 --directory demo --bind 127.0.0.1 >/dev/null 2>&1 & demo=$$!; \
+	trap 'kill $$demo 2>/dev/null' EXIT INT TERM; \
+	sleep 0.3; kill -0 $$demo 2>/dev/null || echo "  (port 8080 is busy: the clinic demo page is not served)"; \
+	echo ""; \
+	echo "  OncoGuide is starting on http://localhost:$(PORT)"; \
+	echo "  Clinic demo page with the chat widget: http://localhost:8080/?server=http://localhost:$(PORT)"; \
+	echo "  (with sign-in on, open the link from: $(BIN)/python demo/mint_token.py demo-patient --link --server http://localhost:$(PORT))"; \
+	echo ""; \
 	$(BIN)/chainlit run app.py --headless --port $(PORT)
 
 browser:  ## Debian's Chromium for the browser tests (no browser download from the internet works here)

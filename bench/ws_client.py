@@ -187,6 +187,10 @@ class ChainlitClient:
         async with httpx.AsyncClient(base_url=self.base_url, headers=self.headers, timeout=timeout) as http:
             response = await http.post("/project/action", json={"sessionId": self.session_id, "action": action})
             response.raise_for_status()
+        # The callback has run when the HTTP call returns; its messages may still be in flight.
+        deadline = asyncio.get_running_loop().time() + 5
+        while len(self._order) == start and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
         await asyncio.sleep(0.05)
         return self._turn_end(start, asyncio.get_running_loop().time() - clock)
 

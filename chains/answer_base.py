@@ -66,6 +66,7 @@ def personal_opening(profile: PatientProfile) -> str | None:
     facts = profile.describe()
     if not facts:
         return None
+    facts[0] = facts[0].removeprefix("your ")  # "Given your current treatment ...", not "your your"
     joined = facts[0] if len(facts) == 1 else ", ".join(facts[:-1]) + " and " + facts[-1]
     return f"Given your {joined}, here is what the guidance says."
 

@@ -80,7 +80,9 @@ def profile_markdown(profile: PatientProfile) -> str:
 
 
 async def show_profile_panel(profile: PatientProfile) -> None:
-    await cl.ElementSidebar.set_elements([cl.Text(name=PROFILE_TITLE, content=profile_markdown(profile))], key="profile")
+    await cl.ElementSidebar.set_elements(
+        [cl.Text(name=PROFILE_TITLE, content=profile_markdown(profile))], key="profile"
+    )
     await cl.ElementSidebar.set_title(PROFILE_TITLE)
 
 
@@ -210,19 +212,21 @@ async def run_turn(text: str, echo: bool = False) -> Reply:
     profile_before = state.profile.to_dict()
     if echo:
         await cl.Message(content=text, type="user_message", author="You").send()
-    message = cl.Message(content="")
+    message: cl.Message | None = None  # created at the first token, so the search step shows above it
     retrieved: list[Passage] = []
     step: cl.Step | None = None
-    streamed = False
 
     async def on_token(token: str) -> None:
-        nonlocal streamed
-        streamed = True
+        nonlocal message
+        if message is None:
+            message = cl.Message(content="")
         await message.stream_token(token)
 
     async def on_retrieval_start(query: str) -> None:
         nonlocal step
-        step = cl.Step(name="Searching the knowledge base", type="tool", show_input=True)
+        current = cl.context.current_step  # the running on_message step: the answer's parent too
+        parent = current.id if current else None
+        step = cl.Step(name="Searching the knowledge base", type="tool", show_input=True, parent_id=parent)
         step.input = query
         await step.send()
 
@@ -235,11 +239,14 @@ async def run_turn(text: str, echo: bool = False) -> Reply:
 
     hooks = PipelineHooks(on_token=on_token, on_retrieval_start=on_retrieval_start, on_retrieval_done=on_retrieval_done)
     reply = await guide.respond(state, text, hooks)
+    streamed = message is not None
+    if message is None:
+        message = cl.Message(content="")
     message.content = reply.text
     message.actions = reply_actions(reply)
     profile_changed = state.profile.to_dict() != profile_before
-    if profile_changed and not state.profile.is_empty():
-        message.actions += profile_actions()
+    if profile_changed and not state.profile.is_empty() and reply.kind != "emergency":
+        message.actions += profile_actions()  # nothing distracts from an urgent notice
     message.elements = source_elements(reply, retrieved)  # type: ignore[assignment]
     if streamed:
         await message.update()
