@@ -1,8 +1,20 @@
-"""Hybrid retrieval over the knowledge base: dense (Chroma) + keyword (BM25), fused, then diversified
-across documents, with small boosts for documents that apply to the patient's profile.
+"""Hybrid retrieval over the knowledge base: dense (Chroma) + keyword (BM25) + a section-heading field,
+fused by score, then diversified across documents, with small boosts for documents that apply to the
+patient's profile.
 
-``KnowledgeBase`` is built once per process: it reads every chunk back from Chroma (the single
-source of truth written by ``loaders.ingest``) to build the BM25 index.
+Fusion (``RetrievalWeights.fusion == "score"``, the default) adds, for every candidate chunk,
+``dense * cosine + keyword * bm25 / max_bm25 + heading * heading_bm25 / max_heading_bm25``. Candidates are the
+dense top-``candidates`` from Chroma plus the keyword and heading top-``candidates``; a candidate that only
+the keyword side found gets its exact cosine from the chunk vectors read back from Chroma. The heading field
+is a second BM25 field holding each chunk's "title + heading" alone (tokens cut to a 5-letter prefix, so
+"diagnose" meets "Diagnosis"): in a long section the heading is a few words among hundreds, and this field
+lets a question about "side effects" or "stages" prefer the section that is *about* that. A document scores
+as its best chunk (``second_chunk_bonus`` adds a share of its second best; default 0, because it favoured
+long documents over the one short section that answers). ``fusion="rrf"`` keeps the earlier reciprocal-rank
+fusion for comparison.
+
+``KnowledgeBase`` is built once per process: it reads every chunk (text, metadata, vector) back from Chroma
+(the single source of truth written by ``loaders.ingest``) to build the BM25 indexes.
 """
 
 from __future__ import annotations
@@ -95,6 +107,7 @@ STOPWORDS = frozenset(
     ]
 )
 RRF_K = 60
+HEADING_PREFIX = 5  # heading-field tokens are cut to this many letters (truncation stemming)
 
 
 def expand_query(query: str, vocabulary) -> str:
@@ -111,13 +124,28 @@ def bm25_tokens(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
 
 
+def heading_tokens(text: str) -> list[str]:
+    """``bm25_tokens`` cut to a short prefix, so a heading's "Diagnosis" meets a question's "diagnose"."""
+    return [t[:HEADING_PREFIX] for t in bm25_tokens(text)]
+
+
 @dataclass(frozen=True)
 class RetrievalWeights:
+    """How the signals are combined; ``fusion`` is "score" (weighted sum of normalised scores) or "rrf".
+
+    ``dense`` and ``keyword`` keep their earlier values; ``heading`` (0.3, from the grid 0.2/0.3/0.4) and
+    ``second_chunk_bonus`` (0) were chosen by looking at two sets together, the project's own labelled questions
+    (tests/data/retrieval_cases.jsonl) and the external MedQuAD CancerGov benchmark (bench/medquad_retrieval.py);
+    see docs/BENCHMARKS.md.
+    """
+
     dense: float = 1.0
     keyword: float = 0.5
-    second_chunk_bonus: float = 0.15
+    heading: float = 0.3
+    second_chunk_bonus: float = 0.0
     profile_boost: float = 0.08
     candidates: int = 40
+    fusion: str = "score"
 
 
 class KnowledgeBase:
@@ -126,19 +154,37 @@ class KnowledgeBase:
     def __init__(self, collection, weights: RetrievalWeights | None = None) -> None:
         self.collection = collection
         self.weights = weights or RetrievalWeights()
-        records = collection.get(include=["metadatas"])
-        chunks = [
-            chunk_from_record(cid, meta.get("text", ""), meta)
-            for cid, meta in zip(records["ids"], records["metadatas"], strict=True)
-        ]
-        chunks.sort(key=lambda c: (c.doc_id, c.metadata.get("section_no", 0), c.metadata.get("part_no", 0)))
+        if self.weights.fusion not in ("score", "rrf"):
+            raise ValueError(f"unknown fusion '{self.weights.fusion}' (score | rrf)")
+        records = collection.get(include=["metadatas", "embeddings"])
+        vectors = records.get("embeddings")
+        rows = sorted(
+            zip(records["ids"], records["metadatas"], range(len(records["ids"])), strict=True),
+            key=lambda row: (row[1]["doc_id"], row[1].get("section_no", 0), row[1].get("part_no", 0)),
+        )
+        chunks = [chunk_from_record(cid, meta.get("text", ""), meta) for cid, meta, _ in rows]
         self.chunks: list[Chunk] = chunks
+        self._vectors = (
+            np.asarray([vectors[i] for _, _, i in rows], dtype=np.float32)
+            if vectors is not None and len(rows)
+            else np.zeros((0, 384), dtype=np.float32)
+        )
         self._position = {c.chunk_id: i for i, c in enumerate(chunks)}
         self._by_doc: dict[str, list[Chunk]] = defaultdict(list)
         for chunk in chunks:
             self._by_doc[chunk.doc_id].append(chunk)
         corpus = [bm25_tokens(f"{c.embed_text} {' '.join(json.loads(c.metadata.get('topics', '[]')))}") for c in chunks]
         self._bm25 = BM25Okapi(corpus) if corpus else None
+        # The heading field of each chunk (its document title and section heading), a second BM25 field with
+        # per-chunk statistics like the body's; chunks of one section share it, so each distinct one is scored once.
+        places = [f"{c.title} {c.heading}" for c in chunks]
+        first: dict[str, int] = {}
+        for i, place in enumerate(places):
+            first.setdefault(place, i)
+        self._place_chunks = list(first.values())
+        where = {place: n for n, place in enumerate(first)}
+        self._place_of_chunk = np.array([where[p] for p in places], dtype=np.int64)
+        self._heading_bm25 = BM25Okapi([heading_tokens(p) for p in places]) if places else None
 
     @classmethod
     def open(cls, chroma_dir: Path, collection_name: str = COLLECTION_NAME) -> KnowledgeBase:
@@ -154,41 +200,74 @@ class KnowledgeBase:
         return list(self._by_doc.get(doc_id, []))
 
     # --- ranking --------------------------------------------------------------------------------
-    def _dense_ranking(self, query: str, n: int) -> tuple[list[str], dict[str, float]]:
-        """Chunk ids by cosine similarity, and those similarities."""
+    def _dense_ranking(self, query: str, n: int) -> tuple[list[str], dict[str, float], np.ndarray | None]:
+        """Chunk ids by cosine similarity, those similarities, and the query vector."""
         if not self.chunks:
-            return [], {}
-        vector = get_encoder().encode([query])[0].tolist()
+            return [], {}, None
+        vector = get_encoder().encode([query])[0]
         result = self.collection.query(
-            query_embeddings=[vector], n_results=min(n, len(self.chunks)), include=["distances"]
+            query_embeddings=[vector.tolist()], n_results=min(n, len(self.chunks)), include=["distances"]
         )
         ids = result["ids"][0]
-        return ids, {cid: 1.0 - dist for cid, dist in zip(ids, result["distances"][0], strict=True)}
+        return ids, {cid: 1.0 - dist for cid, dist in zip(ids, result["distances"][0], strict=True)}, vector
 
-    def _keyword_ranking(self, query: str, n: int) -> list[str]:
+    def _keyword_scores(self, query: str) -> np.ndarray | None:
+        """BM25 score of every chunk (title, heading, text and topics), or None if nothing can match."""
         tokens = bm25_tokens(query)
         if not tokens or self._bm25 is None:
-            return []
-        scores = self._bm25.get_scores(tokens)
-        top = np.argsort(-scores)[:n]
-        return [self.chunks[i].chunk_id for i in top if scores[i] > 0]
+            return None
+        return self._bm25.get_scores(tokens)
+
+    def _heading_scores(self, query: str) -> np.ndarray | None:
+        """BM25 score of every chunk's section heading field (its document title and heading only)."""
+        tokens = heading_tokens(query)
+        if not tokens or self._heading_bm25 is None:
+            return None
+        distinct = np.asarray(self._heading_bm25.get_batch_scores(tokens, self._place_chunks))
+        return distinct[self._place_of_chunk]
 
     def rank_chunks(self, query: str, mode: str = "hybrid") -> tuple[list[tuple[str, float]], dict[str, float]]:
         """Chunk ids with fused scores, best first, and the dense similarities seen.
 
         ``mode``: hybrid | dense | keyword.
         """
-        n = self.weights.candidates
-        scores: dict[str, float] = defaultdict(float)
+        n, w = self.weights.candidates, self.weights
         similarity: dict[str, float] = {}
+        vector = None
+        dense_ids: list[str] = []
         if mode in ("hybrid", "dense"):
-            dense_ids, similarity = self._dense_ranking(query, n)
-            for rank, chunk_id in enumerate(dense_ids):
-                scores[chunk_id] += self.weights.dense / (RRF_K + rank)
-        if mode in ("hybrid", "keyword"):
-            for rank, chunk_id in enumerate(self._keyword_ranking(query, n)):
-                scores[chunk_id] += self.weights.keyword / (RRF_K + rank)
-        return sorted(scores.items(), key=lambda item: -item[1]), similarity
+            dense_ids, similarity, vector = self._dense_ranking(query, n)
+        keyword = self._keyword_scores(query) if mode in ("hybrid", "keyword") else None
+        heading = self._heading_scores(query) if mode == "hybrid" and w.heading else None
+
+        if w.fusion == "rrf":
+            scores: dict[str, float] = defaultdict(float)
+            for weight, ids in (
+                (w.dense, dense_ids),
+                (w.keyword, [] if keyword is None else _top_ids(self.chunks, keyword, n)),
+                (w.heading, [] if heading is None else _top_ids(self.chunks, heading, n)),
+            ):
+                for rank, chunk_id in enumerate(ids):
+                    scores[chunk_id] += weight / (RRF_K + rank)
+            return sorted(scores.items(), key=lambda item: -item[1]), similarity
+
+        candidates = dict.fromkeys(dense_ids)
+        parts: list[tuple[float, np.ndarray]] = []
+        for weight, field in ((w.keyword, keyword), (w.heading, heading)):
+            if field is not None and field.max() > 0:
+                parts.append((weight, field / field.max()))
+                candidates.update(dict.fromkeys(_top_ids(self.chunks, field, n)))
+        fused: list[tuple[str, float]] = []
+        for chunk_id in candidates:
+            i = self._position[chunk_id]
+            score = sum(weight * float(field[i]) for weight, field in parts)
+            if vector is not None:
+                if chunk_id not in similarity:  # found by keywords only: its exact cosine from the stored vector
+                    similarity[chunk_id] = float(self._vectors[i] @ vector) if len(self._vectors) else 0.0
+                score += w.dense * similarity[chunk_id]
+            fused.append((chunk_id, score))
+        fused.sort(key=lambda item: -item[1])
+        return fused, similarity
 
     def rank_documents(
         self, query: str, profile_tags: set[str] | None = None, mode: str = "hybrid"
@@ -204,7 +283,7 @@ class KnowledgeBase:
             score = hits[0][1] + (self.weights.second_chunk_bonus * hits[1][1] if len(hits) > 1 else 0.0)
             applies = set(json.loads(self._by_doc[doc_id][0].metadata.get("applies_to", "[]")))
             if tags and applies & tags:
-                score *= 1.0 + self.weights.profile_boost
+                score += abs(score) * self.weights.profile_boost
             ranked.append((doc_id, score, [cid for cid, _ in hits]))
         ranked.sort(key=lambda item: -item[1])
         return ranked, similarity
@@ -222,6 +301,12 @@ class KnowledgeBase:
                 break
         passages.sort(key=lambda p: -p.score)
         return passages[: k * per_doc]
+
+
+def _top_ids(chunks: list[Chunk], scores: np.ndarray, n: int) -> list[str]:
+    """Ids of the ``n`` best-scoring chunks with a positive score, best first."""
+    top = np.argsort(-scores, kind="stable")[:n]
+    return [chunks[i].chunk_id for i in top if scores[i] > 0]
 
 
 def _passage(chunk: Chunk, score: float, similarity: float) -> Passage:
