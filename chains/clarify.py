@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from chains.memory import PendingClarification, needs_referent, substitute_referent
+from chains.safety import display_safe
 from chains.vocabulary import WORD_RE, Vocabulary
 
 GateKind = Literal["none", "cut_off", "trailing_off", "no_referent", "too_little"]
@@ -596,6 +597,7 @@ class Clarification:
 
 def clarification_message(result: GateResult) -> Clarification:
     """Kind, short wording that quotes what OncoGuide saw and offers likely completions."""
+    result = replace(result, fragment=display_safe(result.fragment))
     covers = f" Once I know, I'll answer your question about {result.topic}." if result.topic else ""
     if result.kind == "cut_off":
         options = list(result.candidates)

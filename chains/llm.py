@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -16,7 +17,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from chains.answer_base import AnswerDraft, AnswerRequest, TokenSink, number_sources, related_questions
 from chains.composer import ComposerEngine
 from chains.prompts import load_prompt
-from chains.safety import check_generated_answer
+from chains.safety import check_generated_answer, unsafe_fragment
 from chains.settings import Settings
 
 log = logging.getLogger("oncoguide.llm")
@@ -66,6 +67,22 @@ def build_messages(request: AnswerRequest) -> list[BaseMessage]:
     return [SystemMessage(load_prompt("answer_system.md")), HumanMessage(user)]
 
 
+class UnsafeStream(Exception):
+    """A generated sentence failed the output checks before it was shown."""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n")
+
+
+def _split_sentences(text: str) -> tuple[str, str]:
+    """(complete sentences, the unfinished rest) of streamed text."""
+    ends = list(_SENTENCE_END.finditer(text))
+    if not ends:
+        return "", text
+    cut = ends[-1].end()
+    return text[:cut], text[cut:]
+
+
 class LLMEngine:
     """Streams an answer from the configured model; falls back to the composer on any failure."""
 
@@ -87,12 +104,20 @@ class LLMEngine:
             return await self.composer.answer(request, on_token)
         refs = number_sources(request.passages)
         pieces: list[str] = []
+        pending = ""  # text not shown yet: released a sentence at a time, after it passes the checks
         try:
             async with asyncio.timeout(self.settings.llm_timeout_s):
                 async for piece in self.stream(request):
                     pieces.append(piece)
-                    if on_token is not None:
-                        await on_token(piece)
+                    pending += piece
+                    shown, pending = _split_sentences(pending)
+                    if shown:
+                        await self._release(shown, on_token)
+                if pending:
+                    await self._release(pending, on_token)
+        except UnsafeStream as exc:
+            log.warning("LLM answer stopped before display (%s); using the composer", exc)
+            return await self._fallback(request)
         except Exception as exc:  # endpoint down, HTTP 5xx, timeout, malformed stream: all fall back
             log.warning("LLM answer failed (%s: %s); using the composer", exc.__class__.__name__, exc)
             return await self._fallback(request)
@@ -105,6 +130,14 @@ class LLMEngine:
         if request.interpretation_note:
             text = f"*{request.interpretation_note}*\n\n{text}"
         return AnswerDraft(text, cited or list(refs.values())[:1], related_questions(request), engine=self.name)
+
+    @staticmethod
+    async def _release(text: str, on_token: TokenSink | None) -> None:
+        problem = unsafe_fragment(text)
+        if problem:
+            raise UnsafeStream(problem)
+        if on_token is not None:
+            await on_token(text)
 
     async def _fallback(self, request: AnswerRequest) -> AnswerDraft:
         draft = await self.composer.answer(request)

@@ -41,6 +41,9 @@ _ELLIPTICAL = re.compile(
 )
 
 
+RECENT_USER_MESSAGES = 8
+
+
 @dataclass
 class PendingClarification:
     """A message held back while OncoGuide asks what the patient meant."""
@@ -61,8 +64,12 @@ class ConversationState:
     focus: list[str] = field(default_factory=list)  # entities discussed, most recent last
     profile: PatientProfile = field(default_factory=PatientProfile)
     pending: PendingClarification | None = None
+    # The patient's last messages, untrimmed: red-flag context ("hopeless" two turns ago) must survive
+    # even when long answers push them out of the token-trimmed memory.
+    recent_user_messages: list[str] = field(default_factory=list)
 
     def remember_turn(self, user_text: str, reply_text: str, standalone: str | None, max_tokens: int) -> None:
+        self.recent_user_messages = [*self.recent_user_messages, user_text][-RECENT_USER_MESSAGES:]
         self.messages.append(HumanMessage(user_text))
         self.messages.append(AIMessage(reply_text))
         if standalone:
@@ -88,6 +95,7 @@ class ConversationState:
             "focus": list(self.focus),
             "profile": self.profile.to_dict(),
             "pending": None if self.pending is None else vars(self.pending).copy(),
+            "recent_user_messages": list(self.recent_user_messages),
         }
 
     @classmethod
@@ -100,6 +108,7 @@ class ConversationState:
             focus=list(data.get("focus", [])),
             profile=PatientProfile.from_dict(data.get("profile", {})),
             pending=PendingClarification(**pending) if pending else None,
+            recent_user_messages=list(data.get("recent_user_messages", [])),
         )
 
 

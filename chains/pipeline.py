@@ -36,6 +36,7 @@ from chains.safety import (
     assess_scope,
     contains_directive,
     detect_red_flag,
+    display_safe,
 )
 from chains.settings import Settings, get_settings
 from chains.spelling import correct_spelling
@@ -140,7 +141,7 @@ class OncoGuide:
         if checked.problem:
             return self._reply(state, "clarification", checked.problem, timings, remember=None)
         text = checked.text
-        history = state.user_texts()
+        history = list(state.recent_user_messages)
 
         if FORGET_ME.match(text):
             state.profile = PatientProfile()
@@ -162,7 +163,8 @@ class OncoGuide:
         if state.pending is not None and text != SOMETHING_ELSE:
             merged = merge_reply(state.pending, text, self.vocabulary)
             question = merged.question
-            interpretation_note = merged.interpretation_note
+            scope = assess_scope(question)  # advice limits and injection notes apply to the whole merged question
+            interpretation_note = display_safe(merged.interpretation_note) if merged.interpretation_note else None
             state.pending = None
             lap("clarify")
         else:
@@ -196,7 +198,7 @@ class OncoGuide:
         lap("retrieval")
 
         top_similarity = max((p.similarity for p in passages), default=0.0)
-        if top_similarity < 0.2 and not HEALTH_TERMS.search(text):
+        if top_similarity < 0.2 and not HEALTH_TERMS.search(text) and not scope.advice_limits:
             return self._reply(
                 state,
                 "out_of_scope",

@@ -1047,3 +1047,17 @@ def check_generated_answer(text: str, allowed_citations: set[int]) -> list[str]:
 def contains_directive(text: str) -> bool:
     """An instruction to the patient to start, stop, skip or change a medicine, or to take a given dose."""
     return bool(_DIRECTIVE_OUT.search(text))
+
+
+def display_safe(text: str) -> str:
+    """The patient's own words, made safe to quote back inside Markdown: no tags, no script links."""
+    return re.sub(r"javascript\s*:", "javascript :", text.replace("<", "‹").replace(">", "›"), flags=re.IGNORECASE)
+
+
+def unsafe_fragment(text: str) -> str | None:
+    """Why a piece of generated text must not be shown even for a moment (None: it may be shown)."""
+    if _HTML.search(text):
+        return "HTML or script"
+    if contains_directive(text):
+        return "a dosing or start/stop directive"
+    return None

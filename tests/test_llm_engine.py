@@ -51,7 +51,7 @@ async def test_llm_answer_is_streamed_grounded_and_cited(llm_guide, fake_llm):
     fake_llm.requests.clear()
     reply, tokens = await ask(llm_guide, "What are the side effects of ribociclib?")
     assert reply.kind == "answer" and reply.engine == "llm"
-    assert len(tokens) > 10, "the answer should arrive as a stream of tokens"
+    assert len(tokens) >= 5, "the answer arrives as a stream, one checked sentence at a time"
     assert "blood counts are checked regularly [1]" in reply.text
     assert reply.sources and reply.sources[0].doc_id == "ribociclib"
     assert "not medical advice" in reply.text
