@@ -75,6 +75,16 @@ class OncoGuideDataLayer(SQLAlchemyDataLayer):
             }
         return await super().execute_sql(query=query, parameters=parameters)
 
+    async def get_thread(self, thread_id: str):
+        """Thread metadata as a dict: asyncpg returns JSONB as text, and Chainlit's resume needs a dict."""
+        thread = await super().get_thread(thread_id)
+        if thread and isinstance(thread.get("metadata"), str):
+            try:
+                thread["metadata"] = json.loads(thread["metadata"])
+            except json.JSONDecodeError:
+                thread["metadata"] = {}
+        return thread
+
 
 async def build_data_layer(settings: Settings) -> OncoGuideDataLayer:
     settings.data_dir.mkdir(parents=True, exist_ok=True)

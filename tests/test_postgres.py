@@ -1,0 +1,103 @@
+"""Persistence on PostgreSQL (``DATABASE_URL``): a throwaway cluster started by the test, the real
+Chainlit server, a conversation, a restart, and the resumed thread answered with its context."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.local_server import free_port
+from bench.ws_client import ChainlitClient, login
+from chains.users import hash_password
+from tests.server import chainlit_server
+
+pytestmark = pytest.mark.server
+
+
+def _pg_binary(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root; run as the 'postgres' account when we are root."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    initdb, postgres = _pg_binary("initdb"), _pg_binary("postgres")
+    if not (initdb and postgres):
+        pytest.skip("PostgreSQL server binaries are not installed (Debian package postgresql)")
+    data = Path(tempfile.mkdtemp(prefix="oncoguide-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+    subprocess.run(
+        _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "postgres"]), check=True, capture_output=True
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        _as_postgres([postgres, "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", str(data)]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            ready = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", str(port)], capture_output=True)
+            if ready.returncode == 0:
+                break
+            time.sleep(0.2)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-c", "CREATE DATABASE oncoguide"],
+            check=True,
+            capture_output=True,
+        )
+        yield f"postgresql://postgres@127.0.0.1:{port}/oncoguide"
+    finally:
+        server.terminate()
+        server.wait(30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+async def test_conversation_resumes_from_postgresql_after_a_restart(indexed_kb, session_dir, postgres_url):
+    data_dir = session_dir / "postgres-app"
+    data_dir.mkdir(exist_ok=True)
+    if not (data_dir / "chroma").exists():
+        (data_dir / "chroma").symlink_to(session_dir / "data" / "chroma", target_is_directory=True)
+    env = {
+        "ONCOGUIDE_DATA_DIR": str(data_dir),
+        "ONCOGUIDE_AUTH": "password",
+        "ONCOGUIDE_USERS": f"carol:{hash_password('carol-secret-3')}",
+        "DATABASE_URL": postgres_url,
+    }
+    with chainlit_server(env, log_name="postgres") as base:
+        cookie = await login(base, "carol", "carol-secret-3")
+        client = ChainlitClient(base, headers=cookie)
+        await client.connect()
+        await client.ask("I'm on letrozole for ER+ breast cancer")
+        clarify = await client.ask("what about its")
+        await client.close()
+        thread_id = client.thread_id
+        assert "stop partway" in clarify.text
+    assert not (data_dir / "oncoguide.sqlite3").exists(), "DATABASE_URL must replace SQLite"
+    with chainlit_server(env, log_name="postgres") as base:
+        resumed = ChainlitClient(base, headers=cookie, thread_id=thread_id)
+        await resumed.connect()
+        answer = await resumed.ask("side effects")
+        await resumed.close()
+    assert "letrozole" in answer.text.lower() and "[1]" in answer.text
+    rows = subprocess.run(
+        ["psql", postgres_url, "-At", "-c", f"SELECT count(*) FROM steps WHERE \"threadId\" = '{thread_id}'"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert int(rows.stdout.strip()) >= 6, "the conversation's messages are stored in PostgreSQL"
