@@ -61,6 +61,7 @@ def chainlit_server(
     port = free_port()
     app_root = make_app_root(Path(tempfile.mkdtemp(prefix="oncoguide-app-root-")), extra_origins)
     env = {**os.environ, "CHAINLIT_APP_ROOT": str(app_root), **(extra_env or {})}
+    env.pop("CI", None)  # `chainlit run` in CI mode injects a placeholder OpenAI key into its process
     log_path = (log_dir or app_root) / f"{log_name}-{port}.log"
     base = f"http://127.0.0.1:{port}"
     with log_path.open("w") as log:

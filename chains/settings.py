@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHAINLIT_CI_PLACEHOLDER_KEY = "sk-FAKE-OPENAI-API-KEY"
 
 
 class Settings(BaseSettings):
@@ -74,7 +75,9 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         if self.answer_engine == "composer":
             return False
-        configured = bool(self.openai_api_key or self.openai_base_url)
+        # `chainlit run` with CI set injects this placeholder key into its own process; it configures nothing.
+        api_key = None if self.openai_api_key == CHAINLIT_CI_PLACEHOLDER_KEY else self.openai_api_key
+        configured = bool(api_key or self.openai_base_url)
         return self.answer_engine == "llm" or configured
 
 

@@ -80,3 +80,9 @@ async def test_failures_fall_back_to_the_composer_and_say_so(llm_guide, fake_llm
     assert "put together directly from OncoGuide's library" in reply.text
     assert "You should stop taking letrozole" not in reply.text and "[7]" not in reply.text
     assert reply.sources and reply.sources[0].doc_id == "ribociclib"
+
+
+def test_chainlits_ci_placeholder_key_does_not_switch_on_the_llm(settings):
+    placeholder = Settings(data_dir=settings.data_dir, OPENAI_API_KEY="sk-FAKE-OPENAI-API-KEY")
+    assert not placeholder.llm_enabled
+    assert Settings(data_dir=settings.data_dir, OPENAI_API_KEY="sk-real").llm_enabled
