@@ -68,6 +68,7 @@ class ChainlitClient:
         self._tokens = 0
         self._task_done = asyncio.Event()
         self._open_tasks = 0
+        self._resumed = asyncio.Event()
         self._register()
 
     def _register(self) -> None:
@@ -95,6 +96,10 @@ class ChainlitClient:
         @sio.on("action")
         async def action(data: dict[str, Any]) -> None:
             self._actions.setdefault(data.get("forId", ""), []).append(data)
+
+        @sio.on("resume_thread")
+        async def resume_thread(data: Any = None) -> None:
+            self._resumed.set()
 
         @sio.on("first_interaction")
         async def first_interaction(data: dict[str, Any]) -> None:
@@ -136,6 +141,8 @@ class ChainlitClient:
         )
         self._task_done.clear()
         await self.sio.emit("connection_successful")
+        if self.thread_id:  # like the browser, wait until the server has restored the thread
+            await asyncio.wait_for(self._resumed.wait(), 60)
         await asyncio.sleep(0.2)
 
     def _turn_start(self) -> int:

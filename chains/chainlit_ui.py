@@ -15,13 +15,13 @@ import chainlit as cl
 
 from chains.clarify import SOMETHING_ELSE
 from chains.memory import ConversationState
-from chains.persistence import save_state
+from chains.persistence import load_state, save_state
 from chains.pipeline import OncoGuide, PipelineHooks
 from chains.profile import PatientProfile, profile_facts, without_fact
 from chains.records import propose_profile, read_record
 from chains.types import Passage, Reply
 
-STATE_KEY = "oncoguide_conversation"  # not the thread-metadata key: Chainlit persists the session there too
+STATE_KEY = "oncoguide_conversation"
 PROPOSAL_KEY = "oncoguide_profile_proposal"
 PROFILE_TITLE = "What I know about you"
 _guide: OncoGuide | None = None
@@ -53,11 +53,21 @@ async def get_guide() -> OncoGuide:
     return _guide
 
 
-def current_state(guide: OncoGuide) -> ConversationState:
+async def current_state(guide: OncoGuide) -> ConversationState:
+    """This session's conversation: in memory, else saved for its thread (a resume), else new.
+
+    Loading here, not only in on_chat_resume, closes a race: a message can arrive before the resume
+    hook has finished restoring the thread.
+    """
     state: ConversationState | None = cl.user_session.get(STATE_KEY)
     if state is None:
-        state = guide.new_state(cl.context.session.id)
-        cl.user_session.set(STATE_KEY, state)
+        session = cl.context.session
+        thread_id = getattr(session, "thread_id_to_resume", None) or session.thread_id
+        saved = await load_state(thread_id) if thread_id else None
+        state = cl.user_session.get(STATE_KEY)  # another hook may have set it while we waited
+        if state is None:
+            state = ConversationState.from_dict(saved) if saved else guide.new_state(session.id)
+            cl.user_session.set(STATE_KEY, state)
     return state
 
 
@@ -95,7 +105,7 @@ def profile_actions() -> list[cl.Action]:
 
 async def review_profile() -> None:
     guide = await get_guide()
-    state = current_state(guide)
+    state = await current_state(guide)
     facts = profile_facts(state.profile)
     if not facts:
         await cl.Message(content="I don't have any details about you saved.").send()
@@ -113,7 +123,7 @@ async def review_profile() -> None:
 
 async def remove_fact(field_name: str, value: str) -> None:
     guide = await get_guide()
-    state = current_state(guide)
+    state = await current_state(guide)
     state.profile = without_fact(state.profile, field_name, value)
     await persist(state)
     await show_profile_panel(state.profile)
@@ -154,7 +164,7 @@ async def handle_files(files: list, keep_uploads: bool, max_mb: float) -> None:
 
 async def accept_proposal(accept: bool) -> None:
     guide = await get_guide()
-    state = current_state(guide)
+    state = await current_state(guide)
     proposal = cl.user_session.get(PROPOSAL_KEY)
     cl.user_session.set(PROPOSAL_KEY, None)
     if not proposal:
@@ -208,7 +218,7 @@ def source_elements(reply: Reply, passages: list[Passage]) -> list[cl.Text]:
 async def run_turn(text: str, echo: bool = False) -> Reply:
     """Send ``text`` through the pipeline and show the reply, streamed, with its buttons and sources."""
     guide = await get_guide()
-    state = current_state(guide)
+    state = await current_state(guide)
     profile_before = state.profile.to_dict()
     if echo:
         await cl.Message(content=text, type="user_message", author="You").send()
@@ -260,11 +270,11 @@ async def run_turn(text: str, echo: bool = False) -> Reply:
 
 async def resume(thread: dict) -> None:
     """Restore memory, the pending clarification and the profile from the thread's saved state."""
-    from chains.persistence import state_from_thread
-
     guide = await get_guide()
-    saved = state_from_thread(thread)
+    saved = await load_state(thread["id"])
     state = ConversationState.from_dict(saved) if saved else guide.new_state(cl.context.session.id)
-    cl.user_session.set(STATE_KEY, state)
+    if cl.user_session.get(STATE_KEY) is None:  # a message may already have restored it
+        cl.user_session.set(STATE_KEY, state)
+    state = cl.user_session.get(STATE_KEY)
     if not state.profile.is_empty():
         await show_profile_panel(state.profile)

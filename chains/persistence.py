@@ -1,8 +1,10 @@
 """Conversation persistence through Chainlit's SQLAlchemy data layer.
 
 SQLite (a file in the data directory) by default, PostgreSQL when ``DATABASE_URL`` is set. The schema
-is created on first start. Each thread's metadata carries the conversation state OncoGuide needs to
-resume exactly: memory, focus, the pending clarification and the patient profile.
+is created on first start. OncoGuide keeps each thread's conversation state (memory, focus, the pending
+clarification and the patient profile) in a table of its own, ``oncoguide_states``, rather than in the
+thread's metadata: Chainlit read-modify-writes that metadata on its own schedule (e.g. at disconnect),
+and concurrent writes there lost the saved state.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from chains.settings import Settings
 
 log = logging.getLogger("oncoguide.persistence")
-STATE_METADATA_KEY = "oncoguide_state"
 
 # Chainlit's documented schema (docs.chainlit.io/data-layers/sqlalchemy), with portable types so the
 # same statements create it on SQLite; PostgreSQL gets UUID/JSONB/TEXT[] from the _PG variant.
@@ -41,6 +42,8 @@ _TABLES = {
         "name" TEXT NOT NULL, "display" TEXT, "objectKey" TEXT, "size" TEXT, "page" INT, "language" TEXT,
         "forId" {uuid}, "mime" TEXT, "props" {json}, "autoPlay" BOOLEAN, "playerConfig" {json},
         FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE)""",
+    "oncoguide_states": """CREATE TABLE IF NOT EXISTS oncoguide_states (
+        "threadId" TEXT PRIMARY KEY, "state" TEXT NOT NULL, "updatedAt" TEXT)""",
     "feedbacks": """CREATE TABLE IF NOT EXISTS feedbacks (
         "id" {uuid} PRIMARY KEY, "forId" {uuid} NOT NULL, "threadId" {uuid} NOT NULL, "value" INT NOT NULL,
         "comment" TEXT, FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE)""",
@@ -93,24 +96,43 @@ async def build_data_layer(settings: Settings) -> OncoGuideDataLayer:
 
 
 async def save_state(thread_id: str | None, state_dict: dict[str, Any]) -> None:
-    """Write the conversation state into its thread's metadata (no-op without a data layer)."""
+    """Store the conversation state of a thread (no-op without a data layer)."""
     from chainlit.data import get_data_layer
 
     data_layer = get_data_layer()
     if data_layer is None or not thread_id:
         return
     try:
-        await data_layer.update_thread(thread_id=thread_id, metadata={STATE_METADATA_KEY: state_dict})
+        await data_layer.execute_sql(
+            query='INSERT INTO oncoguide_states ("threadId", "state", "updatedAt") VALUES (:thread_id, :state, :now) '
+            'ON CONFLICT ("threadId") DO UPDATE SET "state" = EXCLUDED."state", "updatedAt" = EXCLUDED."updatedAt"',
+            parameters={"thread_id": thread_id, "state": json.dumps(state_dict), "now": _now()},
+        )
     except Exception:  # persistence must never break the conversation
         log.exception("could not save the conversation state")
 
 
-def state_from_thread(thread: dict[str, Any]) -> dict[str, Any] | None:
-    metadata = thread.get("metadata") or {}
-    if isinstance(metadata, str):
-        try:
-            metadata = json.loads(metadata)
-        except json.JSONDecodeError:
-            return None
-    state = metadata.get(STATE_METADATA_KEY)
+async def load_state(thread_id: str) -> dict[str, Any] | None:
+    """The saved conversation state of a thread, if any."""
+    from chainlit.data import get_data_layer
+
+    data_layer = get_data_layer()
+    if data_layer is None:
+        return None
+    rows = await data_layer.execute_sql(
+        query='SELECT "state" FROM oncoguide_states WHERE "threadId" = :thread_id', parameters={"thread_id": thread_id}
+    )
+    if not isinstance(rows, list) or not rows:
+        return None
+    raw = rows[0].get("state")
+    try:
+        state = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        return None
     return state if isinstance(state, dict) else None
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).isoformat()

@@ -42,8 +42,8 @@ def database(env: dict[str, str]) -> sqlite3.Connection:
 
 
 def saved_state(env: dict[str, str], thread_id: str) -> dict:
-    row = database(env).execute("SELECT metadata FROM threads WHERE id = ?", (thread_id,)).fetchone()
-    return json.loads(row[0]).get("oncoguide_state", {})
+    row = database(env).execute('SELECT state FROM oncoguide_states WHERE "threadId" = ?', (thread_id,)).fetchone()
+    return json.loads(row[0]) if row else {}
 
 
 def make_pdf(lines: list[str]) -> bytes:
