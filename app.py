@@ -29,7 +29,7 @@ async def starters(user: cl.User | None = None, language: str | None = None) -> 
 
 @cl.on_chat_start
 async def start() -> None:
-    ui.current_state(await ui.get_guide())
+    await ui.current_state(await ui.get_guide())
 
 
 @cl.on_chat_resume
