@@ -118,3 +118,19 @@ class FakeOpenAI:
         if self._loop and self._runner:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+def build_llm_guide(data_dir, base_url: str):
+    """The real pipeline configured for an OpenAI-compatible endpoint at ``base_url`` (a fake one here)."""
+    from chains.pipeline import OncoGuide
+    from chains.settings import Settings
+
+    settings = Settings(
+        data_dir=data_dir,
+        OPENAI_BASE_URL=base_url,
+        OPENAI_API_KEY="test-key",
+        OPENAI_MODEL="fake-model",
+        llm_timeout_s=2.0,
+    )
+    assert settings.llm_enabled
+    return OncoGuide.build(settings, ensure_index=False)

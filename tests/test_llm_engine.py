@@ -7,7 +7,7 @@ import pytest
 
 from chains.pipeline import OncoGuide
 from chains.settings import Settings
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeOpenAI, build_llm_guide
 
 
 @pytest.fixture(scope="module")
@@ -19,15 +19,7 @@ def fake_llm():
 
 @pytest.fixture(scope="module")
 def llm_guide(indexed_kb, settings, fake_llm) -> OncoGuide:
-    llm_settings = Settings(
-        data_dir=settings.data_dir,
-        OPENAI_BASE_URL=fake_llm.base_url,
-        OPENAI_API_KEY="test-key",
-        OPENAI_MODEL="fake-model",
-        llm_timeout_s=2.0,
-    )
-    assert llm_settings.llm_enabled
-    return OncoGuide.build(llm_settings, ensure_index=False)
+    return build_llm_guide(settings.data_dir, fake_llm.base_url)
 
 
 async def ask(guide: OncoGuide, *messages: str):

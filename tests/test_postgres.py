@@ -24,16 +24,7 @@ pytestmark = pytest.mark.server
 
 async def test_postgresql_stores_the_conversation(indexed_kb, session_dir, postgres_url):
     """Sign-in, the schema and every turn's state land in PostgreSQL when DATABASE_URL is set."""
-    data_dir = session_dir / "postgres-store"
-    data_dir.mkdir(exist_ok=True)
-    if not (data_dir / "chroma").exists():
-        (data_dir / "chroma").symlink_to(session_dir / "data" / "chroma", target_is_directory=True)
-    env = {
-        "ONCOGUIDE_DATA_DIR": str(data_dir),
-        "ONCOGUIDE_AUTH": "password",
-        "ONCOGUIDE_USERS": f"dana:{hash_password('dana-secret-4')}",
-        "DATABASE_URL": postgres_url,
-    }
+    data_dir, env = app_env(session_dir, "postgres-store", "dana", "dana-secret-4", postgres_url)
     with chainlit_server(env, log_name="postgres-store") as base:
         client = ChainlitClient(base, headers=await login(base, "dana", "dana-secret-4"))
         await client.connect()
@@ -64,6 +55,21 @@ def _pg_binary(name: str) -> str | None:
 def _as_postgres(command: list[str]) -> list[str]:
     """PostgreSQL refuses to run as root; run as the 'postgres' account when we are root."""
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def app_env(session_dir: Path, name: str, user: str, password: str, url: str) -> tuple[Path, dict[str, str]]:
+    """A data directory sharing the session's index, and the server environment for PostgreSQL."""
+    data_dir = session_dir / name
+    data_dir.mkdir(exist_ok=True)
+    if not (data_dir / "chroma").exists():
+        (data_dir / "chroma").symlink_to(session_dir / "data" / "chroma", target_is_directory=True)
+    env = {
+        "ONCOGUIDE_DATA_DIR": str(data_dir),
+        "ONCOGUIDE_AUTH": "password",
+        "ONCOGUIDE_USERS": f"{user}:{hash_password(password)}",
+        "DATABASE_URL": url,
+    }
+    return data_dir, env
 
 
 @pytest.fixture(scope="module")
@@ -107,16 +113,7 @@ def postgres_url() -> Iterator[str]:
     "does not use it (passes intermittently); SQLite resume passes every time in tests/test_persistence.py",
 )
 async def test_conversation_resumes_from_postgresql_after_a_restart(indexed_kb, session_dir, postgres_url):
-    data_dir = session_dir / "postgres-app"
-    data_dir.mkdir(exist_ok=True)
-    if not (data_dir / "chroma").exists():
-        (data_dir / "chroma").symlink_to(session_dir / "data" / "chroma", target_is_directory=True)
-    env = {
-        "ONCOGUIDE_DATA_DIR": str(data_dir),
-        "ONCOGUIDE_AUTH": "password",
-        "ONCOGUIDE_USERS": f"carol:{hash_password('carol-secret-3')}",
-        "DATABASE_URL": postgres_url,
-    }
+    data_dir, env = app_env(session_dir, "postgres-app", "carol", "carol-secret-3", postgres_url)
     with chainlit_server(env, log_name="postgres") as base:
         cookie = await login(base, "carol", "carol-secret-3")
         client = ChainlitClient(base, headers=cookie)

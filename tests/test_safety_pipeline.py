@@ -25,7 +25,7 @@ from chains.safety import ADVICE_LIMIT_NOTES, contains_directive
 from chains.settings import Settings
 from chains.types import Passage, Reply
 from tests.conftest import read_jsonl
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeOpenAI, build_llm_guide
 
 # The LLM tests share one event loop: the client's connection pool must not outlive the loop it was made on.
 SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
@@ -618,15 +618,7 @@ def misbehaving_llm():
 
 @pytest.fixture(scope="module")
 def llm_guide(indexed_kb, settings, misbehaving_llm) -> OncoGuide:
-    llm_settings = Settings(
-        data_dir=settings.data_dir,
-        OPENAI_BASE_URL=misbehaving_llm.base_url,
-        OPENAI_API_KEY="test-key",
-        OPENAI_MODEL="fake-model",
-        llm_timeout_s=2.0,
-    )
-    assert llm_settings.llm_enabled
-    return OncoGuide.build(llm_settings, ensure_index=False)
+    return build_llm_guide(settings.data_dir, misbehaving_llm.base_url)
 
 
 async def ask_llm(guide: OncoGuide, message: str) -> tuple[Reply, list[Passage], list[str]]:
