@@ -138,6 +138,7 @@ class ChainlitClient:
             auth=auth,
             transports=["websocket"],
             headers=dict(self.headers),
+            wait_timeout=30,  # the default 1 s is too short while a just-started server is still warming up
         )
         self._task_done.clear()
         await self.sio.emit("connection_successful")

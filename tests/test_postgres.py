@@ -107,12 +107,8 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(data, ignore_errors=True)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="OPEN (issue 5): on PostgreSQL the state row is saved, but a resumed thread's first answer sometimes "
-    "does not use it (passes intermittently); SQLite resume passes every time in tests/test_persistence.py",
-)
 async def test_conversation_resumes_from_postgresql_after_a_restart(indexed_kb, session_dir, postgres_url):
+    """Memory and the pending clarification survive a server restart: "side effects" completes "what about its"."""
     data_dir, env = app_env(session_dir, "postgres-app", "carol", "carol-secret-3", postgres_url)
     with chainlit_server(env, log_name="postgres") as base:
         cookie = await login(base, "carol", "carol-secret-3")
