@@ -189,6 +189,11 @@ _SEVERE_BLEED = (
     r"through (?:the|my|a|her|his) (?:dressing|pad|bandage|towel|clothes|sheets?)|full of (?:it|blood)|"
     r"a cup(?:ful)?|uncontroll\w*|for (?:over )?(?:an hour|hours|\d+ ?(?:min\w*|hours?|hrs?)))"
 )
+# Blood itself, not a blood test, count or pressure.
+_BLOOD_ITSELF = (
+    r"blood\b(?! ?(?:tests?|counts?|work|pressure|sugars?|results?|draws?|cells?|clots?|thinners?|transfusions?|levels?|"
+    r"type|group|bank|donations?|vessels?|markers?|supply|stream|flow|panel|cancers?))"
+)
 _BLEED = (
     r"(?:\b\w*bleed\w*|\bh(?:a)?emorrhag\w*|\bblood (?:in|from|out of|coming|pouring|gushing|running|all over|everywhere)\b|"
     r"\bbloody (?:stools?|poo\w*|diarrh\w*|urine|pee|vomit|sick|nose))"
@@ -201,6 +206,7 @@ _DEFICIT = (
 )
 _LIMB_DEFICIT = r"(?:weak|numb|dead|heavy|floppy|paralys|paralyz|tingl)\w*"
 _ACUTE_EPISODE = r"(?:having|is having|'s having|think (?:i'm|i am|she's|he's|she is|he is) having|might be having|could be having|just had)"
+_LEG_FAILING = r"(?:weak|numb|giving way|gave way|gone dead|wobbly|won't hold|can't hold|buckl\w*)"
 _PILLS = r"(?:pills|tablets|meds|medications?|medicines|painkillers|sleeping (?:pills|tablets)|morphine|oxy\w*|opioids)"
 
 RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -232,6 +238,7 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bgoodbye (?:letters?|notes?|messages?|videos?)|\b(?:suicide|farewell) (?:note|letter)|"
         r"\b(?:wrote|writing|written|left|leave) (?:\w+ ){0,3}(?:goodbye|farewell)s?\b|"
         r"\bgiving away (?:all )?my (?:things|stuff|belongings|possessions)|"
+        r"\bgiv(?:ing|en) (?:all )?(?:of )?my (?:things|stuff|belongings|possessions) away|"
         r"\b(?:steer|steering|swerve|swerving|drive|driving|crash|crashing|veer\w*)(?: the car| my car)? (?:into|off) "
         r"(?:a |the )?(?:wall|tree|bridge|oncoming|traffic|truck|lorry|cliff|river|barrier|pole)|"
         r"\b(?:jump|jumping|throw(?:ing)? myself|step(?:ping)?|walk(?:ing)?) (?:off|from|in front of) (?:a |the )?"
@@ -240,10 +247,13 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         I,
     ),
     "chest_pain": re.compile(
-        r"\bchest (?:pain|pains|ache|aching|hurts?|hurting|discomfort|pressure|tightness|heaviness|squeez\w*|crushing)\b|"
+        r"\bchest (?:(?:really|very|so|still|also|now|just|badly|properly|kind of|kinda|suddenly|actually) )*"
+        r"(?:pain|pains|ache|aches|aching|hurts?|hurting|discomfort|pressure|tightness|heaviness|squeez\w*|crushing)\b|"
         r"\bchest (?:is|feels?|felt|gets?|getting|went|has been|keeps) (?:(?:really|very|so|quite|all|kind of|kinda|super|"
-        r"extremely|suddenly) )*(?:tight|heavy|crushed|crushing|squeezed|painful|constricted)\b|"
-        r"\b(?:pain|pains|pressure|tightness|heaviness|squeezing|crushing|aching|ache|stabbing)\b(?:\s+[\w']+){0,4}?\s+"
+        r"extremely|suddenly) )*(?:tight|heavy|crushed|crushing|squeezed|painful|constricted|hurting|aching|burning)\b|"
+        r"\bclutch\w* (?:at )?(?:my|her|his|their|the) chest\b|"
+        r"\b(?:pain|pains|pressure|tightness|heaviness|squeezing|crushing|aching|ache|stabbing|(?:tight|heavy) band|"
+        r"band of pressure|(?:heavy )?weight|elephant)\b(?:\s+[\w']+){0,4}?\s+"
         r"(?:in|across|on|through|behind|around) (?:the |my |her |his )?(?:(?:middle|centre|center|left side|right side) of )?"
         r"(?:the |my |her |his )?(?:chest|breastbone|sternum)\b|"
         rf"\bcrushing (?:pain|pressure|feeling)|\b{_ACUTE_EPISODE} an? heart attack",
@@ -256,8 +266,9 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"get (?:my|a|enough|any) (?:breath|air)|get air)\b|"
         r"\bshort(?:ness)? of breath|\bbreathless\w*|\bout of breath (?:at rest|sitting|lying|just|even|doing nothing|all the time)|"
         r"\bgasping|\b(?:not getting|can't get) (?:enough )?air\b|"
-        r"\b(?:lips|face|fingers|fingertips|skin) (?:are |is |look |looks |looking |turning |turned |gone |going |went )?"
-        r"(?:(?:a bit|slightly|really|very) )?(?:blue|grey|gray)\b|"
+        r"\b(?:lips|face|fingers|fingertips|skin) (?:(?:have|has|had|'ve|'s) )?"
+        r"(?:are |is |look |looks |looking |turning |turned |gone |going |went |become |becoming )?"
+        r"(?:(?:a bit|slightly|really|very) )?(?:blue|grey|gray|bluish|blueish|greyish|grayish|blue-grey|blue-gray)\b|"
         r"\bbreathing (?:through a straw|is (?:really |very )?(?:hard|difficult|laboured|labored|noisy))|\bl(?:a)?bou?red breathing|"
         r"\bsuffocat\w*",
         I,
@@ -265,19 +276,29 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
     "fainting": re.compile(
         r"\b(?:fainted|fainting|(?:i|she|he|mum|mom|dad|they) (?:keeps? |just |nearly |almost )?faints?\b|"
         r"pass(?:ed|ing)? out|blacked out|blacking out|collapsed|collapsing|lost consciousness|losing consciousness|"
-        r"unconscious|keeled over|(?:went|gone) limp)",
+        r"unconscious|keeled over|(?:went|gone) limp|"
+        r"found (?:\w+ ){1,2}(?:on|lying on|in a heap on) the (?:\w+ )?floor|"
+        r"(?:doesn't|does not|don't|do not|didn't|did not) (?:know|remember) how (?:i|he|she|they) (?:got|ended up) "
+        r"(?:there|on the floor))",
         I,
     ),
     "bleeding": re.compile(
         rf"{_BLEED}{_gap(40)}\b{_SEVERE_BLEED}|\b{_SEVERE_BLEED}{_gap(25)}{_BLEED}|"
         r"\b(?:lots|loads|a lot|so much|tons|a pool|a puddle) of blood\b|\bblood everywhere\b|"
         r"\b(?:pouring|gushing|spurting|streaming|losing) (?:out )?(?:(?:lots of|so much|a lot of) )?blood\b|"
-        r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|cough\w*|spit\w*|spat|bring\w* up|brought up) (?:up )?(?:blood|bloody|clots)\b|"
+        r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|cough\w*|spit\w*|spat|bring\w* up|brought up) (?:up )?"
+        r"(?:(?:a (?:bit|little|lot|few bits|few streaks)|some|bits|streaks|specks|flecks|spots|lumps|clumps) of )?"
+        r"(?:(?:bright|fresh|dark|red) )?(?:blood|bloody|clots)\b|"
+        rf"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|cough\w*|spit\w*|spat|phlegm|sputum|mucus)\b{_gap(40)}\b{_BLOOD_ITSELF}|"
+        rf"\b{_BLOOD_ITSELF}(?: \w+){{0,3}} (?:when|whenever|every time|each time) (?:i|she|he|they) "
+        r"(?:cough|vomit|throw up|spit|am sick|is sick)|"
         r"\bblood in (?:my |the |her |his )?(?:vomit|sick)\b|"
         r"\bblack (?:and )?(?:tarry |sticky )?(?:stools?|poo\w*|bowel movements?)|\btarry\b|"
         r"\b(?:stools?|poo\w*) (?:(?:is|are|looks?|looking|has|have|been|went|turned|gone|coming out|come out|very|"
         r"really|all) ){1,3}(?:black|tarry)\b|"
-        r"\bcoffee[- ]grounds?\b",
+        r"\bcoffee[- ]grounds?\b|"
+        rf"\bclots\b{_gap(30)}\b(?:pee|wee|urin\w*|toilet)|\b(?:pee|peeing|wee|weeing|urine|urinating)\b{_gap(30)}\bclots\b|"
+        r"\b(?:toilet|bowl|pan|sink) (?:\w+ ){0,2}(?:full of|filled with|covered in) (?:blood|red)\b",
         I,
     ),
     "neuro": re.compile(
@@ -295,6 +316,10 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bheadache (?:that )?(?:came on |started )?(?:all at once|suddenly|out of nowhere)|"
         r"\b(?:face|mouth|smile) (?:is |has |looks |went |gone |started )?(?:\w+ )?droop\w*|\bdroop\w* (?:face|mouth|smile|eyelid)|"
         r"\bslurr\w*|\bcan't get (?:my|her|his|the|their) words out|"
+        r"\b(?:speech|talking|voice) (?:(?:is|has|had|have|went|gone|going|sounds?|sounded|suddenly|become|became|gotten|got) )*"
+        r"(?:all |really |very |a bit )?(?:funny|strange|weird|garbled|jumbled|muddled|slurred|slurry|odd)\b|"
+        r"\b(?:my|her|his) (?:left|right) (?:hand|arm|leg|foot|side) (?:(?:is|has|had|went|gone|going|feels?|felt|suddenly|"
+        r"become|became|all|really|very) )*(?:weak|floppy|dead|limp|paralys\w*|paralyz\w*|useless)\b|"
         r"\b(?:face|smile|mouth) (?:\w+ ){0,2}(?:lopsided|crooked|uneven|twisted)|\blopsided (?:face|smile)|\b(?:weak\w*|numb\w*|paralys\w*) (?:on|down|in) (?:one side|(?:my|the|her|his) (?:left|right)(?: side)?\b)|"
         r"\bone side of (?:my|her|his|the) (?:body|face)|"
         rf"\b(?:arm|hand) and (?:leg|foot)\b{_gap(30)}\b{_LIMB_DEFICIT}|\b(?:leg|foot) and (?:arm|hand)\b{_gap(30)}\b{_LIMB_DEFICIT}|"
@@ -302,21 +327,27 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:see|seeing|saw) double|\bdouble vision|\b(?:lost|losing|loss of) (?:my |her |his )?(?:vision|sight)\b|"
         r"\b(?:went|gone|going) blind|\blost control of (?:my |her |his )?(?:bladder|bowels?)|"
         r"\bcan't (?:feel|move) (?:my |her |his )?legs|\bsaddle numbness|"
+        r"\bwet (?:myself|herself|himself) without (?:realis|realiz|notic|knowing|feeling)\w*|"
+        rf"\bback (?:pain|ache|hurts?|is killing)\b{_gap(60)}\blegs? (?:\w+ ){{0,3}}?{_LEG_FAILING}|"
+        rf"\blegs? (?:\w+ ){{0,3}}?{_LEG_FAILING}{_gap(60)}\bback (?:pain|ache|hurts?)\b|"
         rf"\b{_ACUTE_EPISODE} an? (?:mini[- ])?(?:stroke|tia)\b",
         I,
     ),
-    # A candidate only: the limb needs two of swollen / red-hot / painful (checked in _clot_confirmed).
+    # A candidate only: the limb needs two of swollen / red-hot / painful / bulging veins, or swelling around a
+    # line in that arm (checked in _clot_confirmed).
     "clot": re.compile(r"\b(?:calf|leg|arm|thigh)\b", I),
     "allergy": re.compile(
-        r"\b(?:throat|airway) (?:is |feels |feel |getting |going |starting to |started to )?(?:swell\w*|clos\w*|tight\w*)|"
+        r"\b(?:throat|airway) (?:is |feels |feel |getting |going |starting to |started to )?"
+        r"(?:(?:like|as if|as though) (?:it'?s|it is|it was) (?:\w+ )?)?(?:swell\w*|clos\w*|tight\w*)|"
         r"\b(?:lips?|tongue|mouth|eyelids?) (?:is |are |keeps |started |starting |getting |went )?(?:swell\w*|puff\w*|blow\w* up)|"
         r"\bface (?:is |started |starting |keeps )?(?:swelling|puffing|blowing) up|\bface swell\w*|"
         r"\bswell\w* (?:of |in )?(?:my |her |his )?(?:lips?|tongue|throat|face)\b|\banaphyla\w*|\bsevere allergic|"
         r"\b(?:having|getting|got|think (?:i'm|i am|she's|he's) having) (?:an? )?(?:severe |bad |serious |)allergic reaction|"
         r"\ballergic reaction (?:now|right now|during|to (?:my|the|this) (?:infusion|drip|chemo|treatment|dose))|\bepi[\s-]?pen|"
-        rf"\b(?:hives|welts|rash)\b{_gap(40)}\b(?:wheez\w*|breath\w*|throat|swell\w*|dizz\w*|faint\w*|lips?|tongue)|"
-        rf"\b(?:wheez\w*|breath\w*|throat|swell\w*|dizz\w*|faint\w*)\b{_gap(40)}\b(?:hives|welts)\b|"
-        r"\bhives (?:all over|everywhere|over my whole)|\bcovered in (?:hives|welts|a rash)",
+        rf"\b(?:hives|welts|rash)\b{_gap(40)}\b(?:wheez\w*|breath\w*|throat|swell\w*|swollen|puff\w*|dizz\w*|faint\w*|lips?|tongue)|"
+        rf"\b(?:wheez\w*|breath\w*|throat|swell\w*|swollen|puff\w*|dizz\w*|faint\w*)\b{_gap(40)}\b(?:hives|welts)\b|"
+        rf"\bwheez\w*\b{_gap(50)}\b(?:swell\w*|swollen|puff\w*)|\b(?:swell\w*|swollen|puff\w*)\b{_gap(50)}\bwheez\w*|"
+        r"\bhives (?:all over|everywhere|over my whole)|\bcovered (?:(?:from )?head to (?:toe|foot) )?in (?:hives|welts|a rash)",
         I,
     ),
     "gi_fluids": re.compile(
@@ -332,6 +363,8 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b{_N6} times\b{_gap(30)}\b(?:diarrh\w*|loose|watery|runny)|"
         r"\b(?:very|really|so|severely|badly|extremely) dehydrated|"
         r"\b(?:barely|hardly|not|haven't|haven't really|not really) (?:peed|pee'd|weed|urinated|passed (?:any )?(?:urine|water))\b|"
+        r"\b(?:haven't|hasn't|have not|has not|not|barely|hardly) (?:had|done|passed) (?:a |any )?(?:wee|pee|urine|water)\b"
+        r"(?! (?:problems?|issues?|infections?|tests?|samples?|trouble))|"
         r"\bno (?:urine|pee)\b|\b(?:pee|urine) is (?:very |really )?dark",
         I,
     ),
@@ -354,7 +387,12 @@ _CLOT_FEATURES = {
     ),
     "red": re.compile(r"\b(?:red|redness|hot(?! (?:flash|flush))|warm|discolou?red|purple)\b", I),
     "painful": re.compile(r"\b(?:pain\w*|hurts?|hurting|sore|tender|aching|achy|ache|throbbing|cramping)\b", I),
+    "veins": re.compile(
+        r"\bveins? (?:\w+ ){0,2}(?:standing out|stand out|bulging|bulge|sticking out|more visible|prominent)", I
+    ),
 }
+# A swollen arm with a central line or port in it is a red flag by itself (a line-related clot).
+_LINE_IN_LIMB = re.compile(r"\b(?:picc|port|portacath|port-a-cath|central line|hickman|line|cannula)\b", I)
 
 # Plan or means phrasing that is ambiguous alone but is self-harm when the patient has expressed despair.
 _SELF_HARM_PLAN = re.compile(
@@ -595,12 +633,35 @@ def _educational(doc: _Doc, start: int) -> bool:
     return True
 
 
+# "... and she had chemo last week": the time marker dates the treatment, not the symptom.
+_TREATMENT_BEFORE_MARKER = re.compile(
+    r"\b(?:chemo\w*|treatment|infusion|cycle|dose|round|session|surgery|operation|op|radiotherapy|radiation|injection|"
+    r"transfusion|drip|immunotherapy|scan)(?: \w+)?\s*$",
+    I,
+)
+_PAST_TENSE_BEFORE = re.compile(r"\b(?:had|was|were|felt|went|got|developed|ran)\b(?: \w+){0,2}\s*$", I)
+
+
+def _dates_treatment_only(clause: str, symptom_at: int, past: re.Match[str]) -> bool:
+    """Whether the past marker follows the symptom and dates a treatment, while the symptom itself is told in the
+    present ("she's burning up, had chemo last week") rather than the past ("had a fever after chemo last week")."""
+    return (
+        past.start() > symptom_at
+        and bool(_TREATMENT_BEFORE_MARKER.search(clause[: past.start()]))
+        and not _PAST_TENSE_BEFORE.search(clause[:symptom_at])
+    )
+
+
 def _past_or_resolved(doc: _Doc, start: int) -> bool:
     """A past event ("in 2019", "years ago") or one the patient says is over ("went away", "back to normal")."""
     clause_start, clause_end = doc.clause(start)
     clause = doc.text[clause_start:clause_end]
     past = _PAST.search(clause)
-    if past and not _NOT_PAST.search(clause[max(0, past.start() - 12) : past.end()]):
+    if (
+        past
+        and not _NOT_PAST.search(clause[max(0, past.start() - 12) : past.end()])
+        and not _dates_treatment_only(clause, start - clause_start, past)
+    ):
         return True
     # Resolution in the same clause, or in the next one when it continues about the same thing
     # ("had chest pain this morning, it's gone now").
@@ -655,6 +716,8 @@ def _clot_confirmed(doc: _Doc, limb: re.Match[str]) -> bool:
             if not _negated(doc, feature.start()):
                 found.add(name)
                 break
+    if "swollen" in found and _LINE_IN_LIMB.search(doc.text, lo, hi):
+        found.add("line")
     return len(found) >= 2
 
 
