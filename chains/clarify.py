@@ -176,7 +176,8 @@ _PERSONAL_THEY = re.compile(
     r"just|also|still|never|often|going\s+to|gonna))*\s+(?:do|try|look\w*|say\w*|said|tell\w*|told|want\w*|think\w*|thought|recommend\w*|"
     r"suggest\w*|find\w*|found|check\w*|see|seeing|saw|schedul\w*|call\w*|decid\w*|plan\w*|order\w*|prescrib\w*|"
     r"test\w*|ask\w*|explain\w*|give|gave|giving|put|keep|kept|know|knew|offer\w*|send|sent|doing|mean\w*|expect\w*|"
-    r"lower\w*|rais\w*|reduc\w*|chang\w*|switch\w*|stop\w*|start\w*|measur\w*|monitor\w*|remov\w*|operat\w*|biops\w*)\b",
+    r"lower\w*|rais\w*|reduc\w*|chang\w*|switch\w*|stop\w*|start\w*|measur\w*|monitor\w*|remov\w*|operat\w*|biops\w*|"
+    r"drew|draw\w*|took|tak\w*|ruled|rul\w*|ran|run\w*|did|scann\w*|inject\w*|insert\w*|gave)\b",
     re.IGNORECASE,
 )
 # Generic words for "the treatment" keep a demonstrative referring ("is this medicine safe?").
@@ -197,6 +198,26 @@ _DUMMY_IT_EXTRA = re.compile(
 _CAUSATIVE_END = re.compile(
     r"\b(make|makes|made|making|let|lets)\s+(you|me|her|him|them|us|people|patients)\s*$", re.IGNORECASE
 )
+# "that" as a conjunction, not a pointer: "now that I've been diagnosed", "so that she can…".
+_CONJUNCTION_THAT = re.compile(
+    r"\bthat\s+(?=(?:i|i'm|i've|i'd|i'll|you|you're|you've|we|we're|we've|she|she's|he|he's|they|they're|they've)\b)",
+    re.IGNORECASE,
+)
+# "the treatment for prostate cancer", "the pill for contraception": the phrase says what it is.
+_QUALIFIED_GENERIC = re.compile(
+    r"\bthe\s+(?:drug|medicine|medication|treatment|pill|tablets?)\s+(?=(?:for|to treat|against|used|called|named|"
+    r"that|which|they|my|in|of|after|before|with)\b)",
+    re.IGNORECASE,
+)
+# A quoted phrase ("what does 'interval decrease' mean? saw it in…") is what "it"/"that" points at.
+_QUOTED_PHRASE = re.compile(r"(?:^|[\s(:])['\"‘“][^'\"‘’“”]*\w[\s-]\w[^'\"‘’“”]*['\"’”]")
+_MEDICINE_SLOT = re.compile(
+    r"\b(?:take|takes|took|taking|start|starts|started|starting|stop|stopped|stopping|on|try|tries|tried|trying|"
+    r"given|prescribed|switch(?:ed)? to|swallow\w*|inject\w*)\s+(?:it|them|that|this|these|those)\b",
+    re.IGNORECASE,
+)
+_CONTENT_WORD = re.compile(r"[a-z][a-z'-]{3,}", re.IGNORECASE)
+_OWN_ANTECEDENT_WORDS = 3  # content words before the pointer that give it something to point at
 _DEMONSTRATIVE_NOUN = re.compile(r"\b(this|that|these|those)\s+([a-z][a-z0-9'\-]*)", re.IGNORECASE)
 _DO_SUPPORT = {"do", "does", "did", "can", "could", "will", "would", "should", "might", "may", "must"}
 _REFERRING_WORD = re.compile(r"\b(its|it|that one|this one|that|this|they|them|their|those|these)\b", re.IGNORECASE)
@@ -272,6 +293,13 @@ def _subject_only_after_aux(clause: list[str], vocabulary: Vocabulary) -> bool:
     return any(m.start == 0 and m.end == len(subject) for m in vocabulary.find_entities(subject))
 
 
+# Words that start a new clause or verb phrase between "what" and a final "is": "what happens if my counts are".
+_CLAUSE_OPENERS = {
+    "if", "when", "because", "after", "before", "while", "unless", "since", "until", "once", "happens", "happen",
+    "happened", "should", "would", "could", "can", "will", "do", "does", "did", "to", "and", "or", "but",
+}  # fmt: skip
+
+
 def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[bool, str]:
     """Ends on an unfinished clause? Returns (trailing, the last word)."""
     had_ellipsis = bool(_ELLIPSIS.search(text))
@@ -306,6 +334,15 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
     if last in AUXILIARIES and previous in PRONOUNS and any(w in WH_WORDS for w in words[:-2]):
         return False, last  # "I don't know what it is"
     if (
+        last in {"is", "are", "was", "were"}
+        and not had_ellipsis
+        and previous not in FUNCTION_WORDS
+        and "what" in clause
+    ):
+        between = clause[len(clause) - 1 - clause[::-1].index("what") : -1][1:]
+        if len(between) <= 6 and not set(between) & _CLAUSE_OPENERS:
+            return False, last  # "explain what Ki-67 is", "I forget what the dose was": "what" fills the gap
+    if (
         last in {"that", "this", "those", "these", "more", "most", "some", "any", "so", "it", "one"}
         and not had_ellipsis
     ):
@@ -330,6 +367,8 @@ def _neutralise_referents(text: str, vocabulary: Vocabulary) -> str:
     """Blank out referring words that do refer to something: the care team's "they" and "this port"."""
     text = _PERSONAL_THEY.sub(lambda m: "the team" + m.group(0)[4:], text)
     text = _DUMMY_IT_EXTRA.sub(" ", text)
+    text = _CONJUNCTION_THAT.sub("so ", text)
+    text = _QUALIFIED_GENERIC.sub("a ", text)
 
     def determiner(match: re.Match[str]) -> str:
         noun = match.group(2).lower()
@@ -361,7 +400,36 @@ def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], h
     referring = _REFERRING_WORD.search(text)
     if referring and any(m.end <= referring.start() for m in vocabulary.find_entities(text, kinds=REFERENT_KINDS)):
         return False  # "HER2-low, what does that mean for me": named before it is pointed at
-    return needs_referent(_neutralise_referents(text, vocabulary), vocabulary)
+    neutralised = _neutralise_referents(text, vocabulary)
+    if _QUOTED_PHRASE.search(text) or _names_its_own_antecedent(neutralised):
+        return False
+    return needs_referent(neutralised, vocabulary)
+
+
+def _names_its_own_antecedent(text: str) -> bool:
+    """Enough content before the first pointer for it to point inside the message ("…a crisis line number to keep
+    in my phone, my counsellor suggested it"), as opposed to "is it safe?" or "what about its side effects"."""
+    referring = _REFERRING_WORD.search(text)
+    if referring is None or _MEDICINE_SLOT.search(text):
+        return False  # "my friend took it": only a named medicine could be the antecedent, and none was named
+    before = {w.lower() for w in _CONTENT_WORD.findall(text[: referring.start()])}
+    before -= FUNCTION_WORDS | WH_WORDS | PRONOUNS | DISCOURSE_MARKERS | _LIGHT_WORDS
+    return len(before) >= _OWN_ANTECEDENT_WORDS
+
+
+# Words that carry no antecedent of their own: "I was just wondering, does it…".
+_LIGHT_WORDS = {
+    "just", "wondering", "wonder", "thinking", "think", "know", "want", "wanted", "need", "please", "really", "actually",
+    "about", "also", "still", "question", "quick", "sorry", "hello", "thanks", "thank", "doctor", "oncologist", "nurse",
+    "team", "said", "says", "told", "mentioned", "suggested", "recommended", "wants", "started", "starting", "start",
+    "taking", "take", "going", "heard", "read", "been", "have", "having", "like", "would", "could", "should", "does",
+    "well", "because", "since", "after", "before", "when", "while", "them", "their", "your", "mine",
+    "what's", "how's", "where's", "when's", "who's", "that's", "there's", "it's", "usual", "normal", "typical",
+    "dose", "doses", "dosage", "dosing", "side", "effect", "effects", "safe", "risk", "risks", "benefit", "benefits",
+    "interaction", "interactions", "long", "much", "many", "often", "work", "works", "cost", "costs", "pills", "tablets",
+    "i've", "i'm", "i'd", "i'll", "you've", "we've", "lots", "reading", "online", "internet", "google", "googled",
+    "article", "articles", "website", "forum", "friend", "friends", "people", "everyone", "someone",
+}  # fmt: skip
 
 
 def _cut_off(text: str, words: list[str], vocabulary: Vocabulary, history: Sequence[str]) -> GateResult | None:
