@@ -26,6 +26,7 @@ from chains.input_checks import check_input
 from chains.llm import LLMRewriter
 from chains.memory import ConversationState, PendingClarification, rewrite_followup
 from chains.profile import PatientProfile, extract_profile
+from chains.profile_llm import LLMProfileExtractor
 from chains.prompts import load_prompt
 from chains.retrieval import KnowledgeBase
 from chains.safety import (
@@ -92,12 +93,14 @@ class OncoGuide:
         vocabulary: Vocabulary,
         engine: AnswerEngine,
         rewriter: LLMRewriter | None = None,
+        profile_extractor: LLMProfileExtractor | None = None,
     ) -> None:
         self.settings = settings
         self.kb = kb
         self.vocabulary = vocabulary
         self.engine = engine
         self.rewriter = rewriter
+        self.profile_extractor = profile_extractor
         self.composer = engine if isinstance(engine, ComposerEngine) else ComposerEngine(kb)
 
     @classmethod
@@ -109,16 +112,27 @@ class OncoGuide:
         composer = ComposerEngine(kb)
         engine: AnswerEngine = composer
         rewriter = None
+        profile_extractor = None
+        vocabulary = default_vocabulary()
         if settings.llm_enabled:
             from chains.llm import LLMEngine, build_chat_model
 
             chat_model = build_chat_model(settings)
             engine = LLMEngine(settings, composer, chat_model)
             rewriter = LLMRewriter(settings, chat_model)
-        guide = cls(settings, kb, default_vocabulary(), engine, rewriter)
+            if settings.llm_profile:
+                profile_extractor = LLMProfileExtractor(settings, vocabulary, chat_model)
+        guide = cls(settings, kb, vocabulary, engine, rewriter, profile_extractor)
         kb.search("warm-up: ribociclib side effects", 1)  # load the model and index before the first patient
         count_tokens("warm-up")  # and the tokenizer used to trim memory
         return guide
+
+    async def _profile_facts(self, text: str) -> PatientProfile:
+        """The deterministic facts, plus any validated, grounded ones the LLM adds (it never overrides ours)."""
+        facts = extract_profile(text, self.vocabulary)
+        if self.profile_extractor is None:
+            return facts
+        return (await self.profile_extractor.extract(text)).merge(facts)
 
     def new_state(self, session_id: str) -> ConversationState:
         return ConversationState(session_id=session_id)
@@ -182,7 +196,7 @@ class OncoGuide:
                 )
             question = text
 
-        state.profile = state.profile.merge(extract_profile(question, self.vocabulary))
+        state.profile = state.profile.merge(await self._profile_facts(question))
         corrected, _ = correct_spelling(question, self.vocabulary)
         rewrite = rewrite_followup(corrected, state, self.vocabulary)
         standalone = rewrite.standalone

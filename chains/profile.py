@@ -936,3 +936,40 @@ def without_fact(profile: PatientProfile, field_name: str, value: str) -> Patien
     if field_name in ("current_treatments", "past_treatments"):
         data.get("treatment_durations", {}).pop(value, None)
     return PatientProfile.from_dict(data)
+
+
+# --- the schema, shared by the deterministic extractor and the optional LLM extractor -----------------------
+RECEPTOR_VALUES = (
+    "ER+",
+    "ER-",
+    "PR+",
+    "PR-",
+    "HR+",
+    "HR-",
+    "HER2+",
+    "HER2-",
+    "HER2-low",
+    "HER2-ultralow",
+    "triple-negative",
+)
+STAGE_VALUES = ("0", "I", "II", "III", "IV")
+SPREAD_VALUES = tuple(value for value, _ in _SPREAD)
+SITE_VALUES = tuple(_SITE_NAMES)
+DOSE_CHANGE_VALUES = tuple(value for value, _ in _DOSE_CHANGE)
+SIDE_EFFECT_VALUES = tuple(
+    dict.fromkeys([*SIDE_EFFECT_NAMES.values(), *_LAB, *(value for value, _ in _SIDE_EFFECT_PATTERNS)])
+)
+MENOPAUSE_VALUES = tuple(value for value, _ in _MENOPAUSE)
+GOAL_VALUES = tuple(value for value, _ in _GOALS)
+DURATION_PATTERN = r"^[1-9]\d{0,2} (?:day|week|month|year)s?$"
+
+
+def named_treatments(text: str, vocabulary: Vocabulary) -> set[str]:
+    """Canonical treatment names the text itself names (drugs and treatment types)."""
+    names = set()
+    for mention in vocabulary.find_entities(_normalise(text)):
+        if mention.kind == "drug" and mention.canonical not in NOT_TREATMENTS:
+            names.add(mention.canonical)
+        elif mention.kind == "treatment" and mention.canonical in TREATMENT_NAMES:
+            names.add(TREATMENT_NAMES[mention.canonical])
+    return names

@@ -2,7 +2,8 @@
 
 It stands in for the only thing outside the machine (an LLM endpoint), so the real
 ``langchain-openai`` client, its streaming and its error paths are exercised. ``behaviour`` picks
-what the next answers do: "answer", "error500", "slow", "directive", "bad_citation".
+what the next answers do: "answer", "error500", "slow", "directive", "bad_citation". Profile-extraction
+requests get ``profile_reply`` (JSON text, or anything else a model might send back).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class FakeOpenAI:
     behaviour: str = "answer"
     slow_seconds: float = 5.0
     requests: list[dict[str, Any]] = field(default_factory=list)
+    profile_reply: str = "{}"
     port: int = 0
     _runner: web.AppRunner | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -43,6 +45,8 @@ class FakeOpenAI:
         last = body["messages"][-1]["content"]
         if last.startswith("Rewrite the patient's latest message"):
             return "What are the side effects of ribociclib?" if "ribociclib" in last.lower() else last.splitlines()[-1]
+        if last.startswith("Extract the facts the patient states"):
+            return self.profile_reply
         if self.behaviour == "directive":
             return "You should stop taking letrozole today [1]."
         if self.behaviour == "bad_citation":
