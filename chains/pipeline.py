@@ -127,13 +127,6 @@ class OncoGuide:
         count_tokens("warm-up")  # and the tokenizer used to trim memory
         return guide
 
-    async def _profile_facts(self, text: str) -> PatientProfile:
-        """The deterministic facts, plus any validated, grounded ones the LLM adds (it never overrides ours)."""
-        facts = extract_profile(text, self.vocabulary)
-        if self.profile_extractor is None:
-            return facts
-        return (await self.profile_extractor.extract(text)).merge(facts)
-
     def new_state(self, session_id: str) -> ConversationState:
         return ConversationState(session_id=session_id)
 
@@ -196,12 +189,17 @@ class OncoGuide:
                 )
             question = text
 
-        state.profile = state.profile.merge(await self._profile_facts(question))
+        state.profile = state.profile.merge(extract_profile(question, self.vocabulary))
+        model_facts = (  # runs while the question is rewritten; merged before retrieval uses the profile
+            asyncio.create_task(self.profile_extractor.extract(question)) if self.profile_extractor else None
+        )
         corrected, _ = correct_spelling(question, self.vocabulary)
         rewrite = rewrite_followup(corrected, state, self.vocabulary)
         standalone = rewrite.standalone
         if self.rewriter is not None and standalone != corrected and state.messages:
             standalone = await self.rewriter.rewrite(state.messages, corrected) or standalone
+        if model_facts is not None:  # the model only adds: the rules' facts win every conflict
+            state.profile = (await model_facts).merge(state.profile)
         lap("memory")
 
         if hooks.on_retrieval_start:
