@@ -1,7 +1,7 @@
 """Start the real Chainlit server (``chainlit run app.py --headless``) on a free 127.0.0.1 port.
 
 Each server gets its own Chainlit app root (``CHAINLIT_APP_ROOT``) holding copies of the project's
-``.chainlit/config.toml``, ``public/`` and ``chainlit.md``: Chainlit keeps uploads in
+``.chainlit/config.toml`` and ``translations/``, ``public/`` and ``chainlit.md``: Chainlit keeps uploads in
 ``<app root>/.files`` and deletes that folder when it stops, so servers sharing the repository root
 would break each other. Extra allowed origins (e.g. a test's demo page) go into the copied config.
 Used by the tests and the load benchmark.
@@ -44,6 +44,7 @@ def make_app_root(target: Path, extra_origins: list[str] | tuple[str, ...] = ())
         raise ValueError("allow_origins must stay a one-line list in .chainlit/config.toml")
     (target / ".chainlit").mkdir(parents=True, exist_ok=True)
     (target / ".chainlit" / "config.toml").write_text(config_text, encoding="utf-8")
+    shutil.copytree(ROOT / ".chainlit" / "translations", target / ".chainlit" / "translations", dirs_exist_ok=True)
     shutil.copytree(ROOT / "public", target / "public", dirs_exist_ok=True)  # a symlink is refused by Chainlit
     shutil.copy(ROOT / "chainlit.md", target / "chainlit.md")
     return target

@@ -286,6 +286,9 @@ def test_full_page_starter_gets_a_streamed_cited_answer(server: str, page: Page)
         expect(reply).to_contain_text("[1]")
         expect(reply).to_contain_text("Sources")
         expect(reply).to_contain_text(re.compile("ribociclib", re.IGNORECASE))
+        # The footer line under the input is ours: the offline composer is not an LLM, and the point is who decides.
+        expect(page.get_by_text("General education, not medical advice.", exact=False)).to_be_visible()
+        expect(page.get_by_text("LLMs can make mistakes", exact=False)).to_have_count(0)
         assert stream_frames, "no stream_token frame reached the browser: the answer was not streamed"
 
         # The knowledge-base search is a visible step that opens to show what was found.
