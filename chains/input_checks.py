@@ -36,9 +36,22 @@ def check_input(raw: object, max_chars: int) -> InputCheck:
         )
     junk = sum(1 for ch in cleaned if unicodedata.category(ch)[0] in ("C", "S") and ch not in "\n\t+-=<>%°$€£")
     letters = sum(1 for ch in cleaned if ch.isalpha())
-    if len(cleaned) >= 8 and (junk / len(cleaned) > 0.3 or (letters / len(cleaned) < 0.2 and junk > 0)):
+    if len(cleaned) >= 8 and (
+        junk / len(cleaned) > 0.3 or (letters / len(cleaned) < 0.2 and junk > 0) or _looks_like_decoded_bytes(cleaned)
+    ):
         return InputCheck(
             "",
             "I couldn't read that message — it seems to contain unreadable characters. Could you type your question again?",
         )
     return InputCheck(cleaned)
+
+
+_WESTERN_EXTRA_LETTERS = set("ŠšŽžŒœŸƒ")  # the letters cp1252 adds above Latin-1
+
+
+def _looks_like_decoded_bytes(text: str) -> bool:
+    """Binary data read as Latin-1/cp1252: about half its letters are accented (À-ÿ). Real European text has
+    at most about a third, even in a short accent-heavy phrase; Vietnamese about a seventh."""
+    letters = [ch for ch in text if ch.isalpha()]
+    accented = sum(1 for ch in letters if "\u00c0" <= ch <= "\u00ff" or ch in _WESTERN_EXTRA_LETTERS)
+    return len(letters) >= 8 and accented / len(letters) >= 0.4

@@ -602,10 +602,40 @@ async def test_stray_control_characters_are_removed_and_the_question_answered(gu
     assert "\x00" not in state.user_texts()[0] and "\x07" not in state.user_texts()[0]
 
 
-@pytest.mark.xfail(strict=True, reason="binary junk decoded as cp1252/latin-1 reads as accented letters (input_checks)")
 async def test_binary_junk_decoded_as_latin1_gets_the_unreadable_message(guide) -> None:
     (reply,), _ = await play(guide, [BINARY_LATIN1])
     assert "unreadable" in reply.text
+
+
+def test_random_bytes_decoded_as_cp1252_are_recognised_as_unreadable() -> None:
+    from chains.input_checks import check_input
+
+    rng = random.Random(20261125)
+    samples = [bytes(rng.randrange(256) for _ in range(n)).decode("cp1252", errors="replace") for n in (50, 100, 300)]
+    samples += [
+        bytes(rng.randrange(256) for _ in range(rng.choice((50, 100, 300)))).decode("cp1252", errors="replace")
+        for _ in range(150)
+    ]
+    caught = sum(1 for s in samples if check_input(s, 4000).problem and "unreadable" in check_input(s, 4000).problem)
+    assert caught >= 0.9 * len(samples), f"{caught}/{len(samples)}"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Tôi bị ung thư vú giai đoạn hai, tôi nên hỏi bác sĩ điều gì?",
+        "Não sei o que é isso, ótimo.",
+        "Ça va très bien, merci à vous",
+        "Äöü? Ärztin für Brüste",
+        "¿Cuáles son los efectos secundarios del ribociclib?",
+        "façade café résumé naïve",
+        "Ñandú señor año",
+    ],
+)
+def test_accented_real_text_is_not_called_unreadable(message: str) -> None:
+    from chains.input_checks import check_input
+
+    assert check_input(message, 4000).problem is None
 
 
 async def test_binary_junk_decoded_as_latin1_still_keeps_memory(guide) -> None:
