@@ -6,6 +6,7 @@ is a ``ConversationState``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -23,6 +24,7 @@ from chains.clarify import (
 )
 from chains.composer import ComposerEngine
 from chains.input_checks import check_input
+from chains.language import LanguageCheck, check_language, language_name
 from chains.llm import LLMRewriter
 from chains.memory import ConversationState, PendingClarification, rewrite_followup
 from chains.profile import PatientProfile, extract_profile
@@ -81,6 +83,11 @@ def _small_talk_texts() -> dict[str, str]:
         key, _, value = line.partition(":")
         texts[key.strip()] = value.strip()
     return texts
+
+
+def _not_english_lines() -> dict[str, str]:
+    """The same note in the patient's language, where we have it (chains/prompts/not_english_lines.json)."""
+    return json.loads(load_prompt("not_english_lines.json"))
 
 
 class OncoGuide:
@@ -162,6 +169,9 @@ class OncoGuide:
             state.pending = None
             state.profile = state.profile.merge(extract_profile(text, self.vocabulary))
             return self._reply(state, "emergency", self._emergency_text(red_flag), timings, remember=text)
+        language = check_language(text)
+        if not language.english:  # our rules and sources are English: say so, with the urgent numbers
+            return self._reply(state, "out_of_scope", self._not_english_text(language), timings, remember=text)
         if scope.out_of_scope:
             body = load_prompt("injection.md") if scope.injection else load_prompt("out_of_scope.md")
             return self._reply(state, "out_of_scope", body, timings, remember=text, suggestions=STARTER_QUESTIONS[:3])
@@ -267,6 +277,15 @@ class OncoGuide:
         if draft.sources:
             parts.append(sources_block(draft.sources))
         return "\n\n".join(parts)
+
+    def _not_english_text(self, language: LanguageCheck) -> str:
+        text = load_prompt("not_english.md").format(
+            language=language_name(language),
+            care_team_line=self.settings.care_team_line,
+            emergency_number=self.settings.emergency_number,
+        )
+        own = _not_english_lines().get(language.language or "")
+        return text + ("\n\n" + own.format(emergency_number=self.settings.emergency_number) if own else "")
 
     def _emergency_text(self, flag: RedFlag) -> str:
         template = load_prompt("crisis.md" if flag.category == "self_harm" else "emergency.md")
