@@ -56,6 +56,24 @@ def guide(indexed_kb, settings):
     return OncoGuide.build(settings, ensure_index=False)
 
 
+@pytest.fixture(scope="module")
+def fake_llm():
+    """A fake OpenAI-compatible endpoint on 127.0.0.1 (tests/fake_openai.py), one per test module."""
+    from tests.fake_openai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def llm_guide(indexed_kb, settings, fake_llm):
+    """The real pipeline configured for the fake endpoint."""
+    from tests.fake_openai import build_llm_guide
+
+    return build_llm_guide(settings.data_dir, fake_llm.base_url)
+
+
 @pytest.fixture(scope="session")
 def vocabulary():
     from chains.vocabulary import default_vocabulary

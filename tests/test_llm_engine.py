@@ -7,19 +7,6 @@ import pytest
 
 from chains.pipeline import OncoGuide
 from chains.settings import Settings
-from tests.fake_openai import FakeOpenAI, build_llm_guide
-
-
-@pytest.fixture(scope="module")
-def fake_llm():
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def llm_guide(indexed_kb, settings, fake_llm) -> OncoGuide:
-    return build_llm_guide(settings.data_dir, fake_llm.base_url)
 
 
 async def ask(guide: OncoGuide, *messages: str):

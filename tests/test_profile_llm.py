@@ -8,11 +8,9 @@ import json
 
 import pytest
 
-from chains.pipeline import OncoGuide
 from chains.profile import extract_profile
 from chains.profile_llm import ground, parse_facts
 from tests.conftest import read_jsonl
-from tests.fake_openai import FakeOpenAI, build_llm_guide
 
 HALVED = "my oncologist halved my ribociclib because my white cells kept crashing"
 # What a model might send for HALVED: three facts the words carry (the rules miss them), and two it invented.
@@ -24,18 +22,6 @@ MODEL_FACTS = {
     "stage": "IV",
     "past_treatments": ["tamoxifen"],
 }
-
-
-@pytest.fixture(scope="module")
-def fake_llm():
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def llm_guide(indexed_kb, settings, fake_llm) -> OncoGuide:
-    return build_llm_guide(settings.data_dir, fake_llm.base_url)
 
 
 def test_the_rules_alone_miss_the_dose_change(vocabulary) -> None:
