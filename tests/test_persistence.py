@@ -14,6 +14,7 @@ import sqlite3
 
 import httpx
 import pytest
+import socketio
 from reportlab.pdfgen import canvas
 
 from bench.ws_client import ChainlitClient, login
@@ -89,7 +90,7 @@ async def test_conversation_survives_a_restart_and_stays_private(auth_env):
 
         bob = await login(base, "bob", PASSWORDS["bob"])
         intruder = ChainlitClient(base, headers=bob, thread_id=thread_id)
-        with pytest.raises(Exception):  # noqa: B017 - socketio raises its own ConnectionError
+        with pytest.raises(socketio.exceptions.ConnectionError):  # refused by the server, not a timeout
             await intruder.connect()
         async with httpx.AsyncClient(base_url=base, headers=bob) as http:
             listed = await http.post("/project/threads", json={"pagination": {"first": 50}, "filter": {}})

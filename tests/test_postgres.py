@@ -12,7 +12,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+import socketio
 
 from bench.local_server import free_port
 from bench.ws_client import ChainlitClient, login
@@ -57,7 +59,9 @@ def _as_postgres(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
-def app_env(session_dir: Path, name: str, user: str, password: str, url: str) -> tuple[Path, dict[str, str]]:
+def app_env(
+    session_dir: Path, name: str, user: str, password: str, url: str, others: dict[str, str] | None = None
+) -> tuple[Path, dict[str, str]]:
     """A data directory sharing the session's index, and the server environment for PostgreSQL."""
     data_dir = session_dir / name
     data_dir.mkdir(exist_ok=True)
@@ -66,7 +70,7 @@ def app_env(session_dir: Path, name: str, user: str, password: str, url: str) ->
     env = {
         "ONCOGUIDE_DATA_DIR": str(data_dir),
         "ONCOGUIDE_AUTH": "password",
-        "ONCOGUIDE_USERS": f"{user}:{hash_password(password)}",
+        "ONCOGUIDE_USERS": ",".join(f"{u}:{hash_password(p)}" for u, p in {user: password, **(others or {})}.items()),
         "DATABASE_URL": url,
     }
     return data_dir, env
@@ -109,7 +113,9 @@ def postgres_url() -> Iterator[str]:
 
 async def test_conversation_resumes_from_postgresql_after_a_restart(indexed_kb, session_dir, postgres_url):
     """Memory and the pending clarification survive a server restart: "side effects" completes "what about its"."""
-    data_dir, env = app_env(session_dir, "postgres-app", "carol", "carol-secret-3", postgres_url)
+    data_dir, env = app_env(
+        session_dir, "postgres-app", "carol", "carol-secret-3", postgres_url, others={"erin": "erin-secret-5"}
+    )
     with chainlit_server(env, log_name="postgres") as base:
         cookie = await login(base, "carol", "carol-secret-3")
         client = ChainlitClient(base, headers=cookie)
@@ -125,6 +131,14 @@ async def test_conversation_resumes_from_postgresql_after_a_restart(indexed_kb, 
         await resumed.connect()
         answer = await resumed.ask("side effects")
         await resumed.close()
+
+        erin = await login(base, "erin", "erin-secret-5")  # another user cannot resume, list or read it
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await ChainlitClient(base, headers=erin, thread_id=thread_id).connect()
+        async with httpx.AsyncClient(base_url=base, headers=erin) as http:
+            listed = await http.post("/project/threads", json={"pagination": {"first": 50}, "filter": {}})
+            assert listed.status_code == 200 and thread_id not in listed.text
+            assert (await http.get(f"/project/thread/{thread_id}")).status_code in (401, 403, 404)
     assert "letrozole" in answer.text.lower() and "[1]" in answer.text
     rows = subprocess.run(
         ["psql", postgres_url, "-At", "-c", f"SELECT count(*) FROM steps WHERE \"threadId\" = '{thread_id}'"],
