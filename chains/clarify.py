@@ -29,7 +29,8 @@ ARTICLES = {"the", "a", "an"}
 PREPOSITIONS = {
     "of", "for", "with", "to", "in", "on", "about", "at", "from", "by", "into", "onto", "than", "like",
     "without", "after", "before", "between", "during", "including", "regarding", "versus", "vs", "per", "via",
-    "through", "towards", "toward", "under", "over", "against", "upon", "within",
+    "through", "towards", "toward", "under", "over", "against", "upon", "within", "alongside", "despite", "until",
+    "except", "among",
 }  # fmt: skip
 CONJUNCTIONS = {
     "and",
@@ -127,7 +128,8 @@ INDEFINITES = {
 OBJECT_VERBS = {
     "cause", "causes", "affect", "affects", "increase", "increases", "reduce", "reduces", "decrease", "decreases",
     "prevent", "prevents", "raise", "raises", "trigger", "triggers", "worsen", "worsens", "contain", "contains",
-    "include", "includes", "replace", "replaces", "mimic", "mimics",
+    "include", "includes", "replace", "replaces", "mimic", "mimics", "avoid", "avoids", "showed", "shows", "revealed",
+    "reveals",
 }  # fmt: skip
 OPEN_BEFORE_ELLIPSIS = OBJECT_VERBS | {
     "have", "has", "having", "had", "get", "gets", "getting", "got", "need", "needs", "want", "wants", "feel",
@@ -216,6 +218,12 @@ _MEDICINE_SLOT = re.compile(
     r"given|prescribed|switch(?:ed)? to|swallow\w*|inject\w*)\s+(?:it|them|that|this|these|those)\b",
     re.IGNORECASE,
 )
+# "what is/are X and …": a question that names its subject first, then points back at it.
+_DEFINED_FIRST = re.compile(
+    r"^\W*(?:what|who)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:an?\s+|the\s+)?[a-z][\w-]*(?:\s+[\w-]+){0,4}?"
+    r"\s*(?:,\s*)?(?:and|but|,)\s+(?:\w+\s+){0,3}$",
+    re.IGNORECASE,
+)
 _CONTENT_WORD = re.compile(r"[a-z][a-z'-]{3,}", re.IGNORECASE)
 _OWN_ANTECEDENT_WORDS = 3  # content words before the pointer that give it something to point at
 _DEMONSTRATIVE_NOUN = re.compile(r"\b(this|that|these|those)\s+([a-z][a-z0-9'\-]*)", re.IGNORECASE)
@@ -300,6 +308,26 @@ _CLAUSE_OPENERS = {
 }  # fmt: skip
 
 
+_SUBORDINATORS = {
+    "if", "when", "because", "that", "whether", "unless", "while", "although", "though", "once", "until", "since",
+}  # fmt: skip
+_THRESHOLD_VERBS = {
+    "drop",
+    "drops",
+    "dropped",
+    "fall",
+    "falls",
+    "fell",
+    "go",
+    "goes",
+    "went",
+    "get",
+    "gets",
+    "is",
+    "are",
+}
+
+
 def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[bool, str]:
     """Ends on an unfinished clause? Returns (trailing, the last word)."""
     had_ellipsis = bool(_ELLIPSIS.search(text))
@@ -317,6 +345,10 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
         return True, last  # "After my last infusion I started having..."
     if last in OBJECT_VERBS and not fronted:
         return True, last  # "Does Enhertu cause"
+    if last in SUBJECT_PRONOUNS and previous in _SUBORDINATORS:
+        return True, last  # "my fertility doctor mentioned that if i"
+    if last in {"below", "above", "under", "over"} and previous in _THRESHOLD_VERBS:
+        return True, last  # "what happens if my neutrophils drop below"
     if _CAUSATIVE_END.search(core):
         return True, last  # "does radiation make you"
     if vocabulary is not None and _subject_only_after_aux(clause, vocabulary):
@@ -412,6 +444,8 @@ def _names_its_own_antecedent(text: str) -> bool:
     referring = _REFERRING_WORD.search(text)
     if referring is None or _MEDICINE_SLOT.search(text):
         return False  # "my friend took it": only a named medicine could be the antecedent, and none was named
+    if _DEFINED_FIRST.match(text[: referring.start()]):
+        return True  # "what is a cold cap and does it work": the first clause names it
     before = {w.lower() for w in _CONTENT_WORD.findall(text[: referring.start()])}
     before -= FUNCTION_WORDS | WH_WORDS | PRONOUNS | DISCOURSE_MARKERS | _LIGHT_WORDS
     return len(before) >= _OWN_ANTECEDENT_WORDS

@@ -138,7 +138,7 @@ _MAX_CANDIDATES = 40  # matches examined per pattern: bounds the work on very lo
 # --- sentences and clauses ------------------------------------------------------------------------
 _SENTENCE_BREAK = re.compile(r"[.!?;]+(?=\s|$|[\"'])|\n+")
 _CLAUSE_BREAK = re.compile(
-    r"[.!?;]+(?=\s|$|[\"'])|\n+|,|:(?!\d)|\s-+\s|\((?=\s)|\b(?:but|however|although|though|whereas|except|yet)\b|\band now\b"
+    r"[.!?;]+(?=\s|$|[\"'])|\n+|,|:(?!\d)|\s-+\s|\((?=\s)|\)|\b(?:but|however|although|though|whereas|except|yet)\b|\band now\b"
 )
 
 
@@ -184,7 +184,7 @@ def _gap(max_chars: int) -> str:
 _N6 = r"(?:[6-9]|[1-9]\d|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"  # six or more
 _SEVERE_BLEED = (
     r"(?:heavy|heavily|a lot|lots|loads|so much|too much|won't stop|will not stop|doesn't stop|does not stop|"
-    r"isn't stopping|not stopping|hasn't stopped|can't stop|keeps? (?:coming|going|pouring|bleeding)|non-?stop|"
+    r"isn't stopping|not stopping|hasn't stopped|can't stop|keeps? (?:coming|going|pouring|bleeding)|non[- ]?stop|"
     r"constant(?:ly)?|everywhere|all over|pouring|gushing|spurting|soak(?:ed|ing|s)?(?: through)?|"
     r"through (?:the|my|a|her|his) (?:dressing|pad|bandage|towel|clothes|sheets?)|full of (?:it|blood)|"
     r"a cup(?:ful)?|uncontroll\w*|for (?:over )?(?:an hour|hours|\d+ ?(?:min\w*|hours?|hrs?)))"
@@ -222,7 +222,7 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:lethal|fatal|deadly) (?:dose|amount|overdose)|\b(?:dose|amount) (?:that|to|which) (?:would )?kill\b|"
         r"\bdon't want to (?:live|be alive|be here|exist|wake up|go on|carry on|keep living)\b|"
         r"\b(?:no|don't see (?:the|any)|what's the|there's no) (?:point|reason) (?:in |of )?(?:living|going on|to live|"
-        r"carrying on|being alive|being here|to go on|in going on)\b|"
+        r"carrying on|being alive|being here|to go on|in going on|to keep going|to carry on|to keep living|in trying)\b|"
         r"\bbetter off (?:dead|without me|if i (?:was|were|wasn't|weren't) (?:gone|dead|here|around))|"
         r"\b(?:can't|can not) go on (?:any ?more|like this)|"
         r"\b(?:harm|harming|harmed) (?:myself|my ?self)|\bself[\s-]?harm\w*|"
@@ -251,7 +251,7 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:pain|pains|ache|aches|aching|hurts?|hurting|discomfort|pressure|tightness|heaviness|squeez\w*|crushing)\b|"
         r"\bchest (?:is|feels?|felt|gets?|getting|went|has been|keeps) (?:(?:really|very|so|quite|all|kind of|kinda|super|"
         r"extremely|suddenly) )*(?:tight|heavy|crushed|crushing|squeezed|painful|constricted|hurting|aching|burning)\b|"
-        r"\bclutch\w* (?:at )?(?:my|her|his|their|the) chest\b|"
+        r"\bclutch\w* (?:at )?(?:my|her|his|their|the) chest\b|\bchest (?:really |very |so )?tight\b|"
         r"\b(?:pain|pains|pressure|tightness|heaviness|squeezing|crushing|aching|ache|stabbing|(?:tight|heavy) band|"
         r"band of pressure|(?:heavy )?weight|elephant)\b(?:\s+[\w']+){0,4}?\s+"
         r"(?:in|across|on|through|behind|around) (?:the |my |her |his )?(?:(?:middle|centre|center|left side|right side) of )?"
@@ -268,9 +268,11 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bgasping|\b(?:not getting|can't get) (?:enough )?air\b|"
         r"\b(?:lips|face|fingers|fingertips|skin) (?:(?:have|has|had|'ve|'s) )?"
         r"(?:are |is |look |looks |looking |turning |turned |gone |going |went |become |becoming )?"
-        r"(?:(?:a bit|slightly|really|very) )?(?:blue|grey|gray|bluish|blueish|greyish|grayish|blue-grey|blue-gray)\b|"
+        r"(?:(?:a bit|slightly|really|very|kind of|kinda|sort of|a little|quite) )?(?:blue|grey|gray|bluish|blueish|greyish|grayish|blue-grey|blue-gray)\b|"
         r"\bbreathing (?:through a straw|is (?:really |very )?(?:hard|difficult|laboured|labored|noisy))|\bl(?:a)?bou?red breathing|"
-        r"\bsuffocat\w*",
+        r"\bsuffocat\w*|\bbreathing(?:'s| is| has)? (?:(?:got|gotten|getting|become|gone) )?(?:really |very |so )?"
+        r"(?:bad|worse|awful|terrible)\b|\b(?:struggling|can't|can hardly|can barely) (?:to )?(?:talk|speak)\b|"
+        rf"\b(?:puffing|panting|out of breath|breathless)\b{_gap(40)}\b(?:lying|sitting|at rest|in bed|doing nothing)\b",
         I,
     ),
     "fainting": re.compile(
@@ -278,6 +280,7 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"pass(?:ed|ing)? out|blacked out|blacking out|collapsed|collapsing|lost consciousness|losing consciousness|"
         r"unconscious|keeled over|(?:went|gone) limp|"
         r"found (?:\w+ ){1,2}(?:on|lying on|in a heap on) the (?:\w+ )?floor|"
+        r"went down (?:completely|like a (?:sack|stone|tree|rock)|on the floor|hard)|hit the (?:floor|ground|deck)|"
         r"(?:doesn't|does not|don't|do not|didn't|did not) (?:know|remember) how (?:i|he|she|they) (?:got|ended up) "
         r"(?:there|on the floor))",
         I,
@@ -297,6 +300,8 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:stools?|poo\w*) (?:(?:is|are|looks?|looking|has|have|been|went|turned|gone|coming out|come out|very|"
         r"really|all) ){1,3}(?:black|tarry)\b|"
         r"\bcoffee[- ]grounds?\b|"
+        r"\bgums? (?:(?:are|is|keep|keeps|have been|has been|started|start) )?bleed\w*|\bbleeding gums\b|"
+        r"\bbruis\w* (?:all over|everywhere|(?:that )?(?:i|she|he) can't explain)|\bunexplained bruis\w*|"
         rf"\bclots\b{_gap(30)}\b(?:pee|wee|urin\w*|toilet)|\b(?:pee|peeing|wee|weeing|urine|urinating)\b{_gap(30)}\bclots\b|"
         r"\b(?:toilet|bowl|pan|sink) (?:\w+ ){0,2}(?:full of|filled with|covered in) (?:blood|red)\b",
         I,
@@ -324,7 +329,7 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bone side of (?:my|her|his|the) (?:body|face)|"
         rf"\b(?:arm|hand) and (?:leg|foot)\b{_gap(30)}\b{_LIMB_DEFICIT}|\b(?:leg|foot) and (?:arm|hand)\b{_gap(30)}\b{_LIMB_DEFICIT}|"
         r"\bseizures?\b|\bconvuls\w*|\b(?:had|having|has|have) (?:a|another) fit\b(?! of)|"
-        r"\b(?:see|seeing|saw) double|\bdouble vision|\b(?:lost|losing|loss of) (?:my |her |his )?(?:vision|sight)\b|"
+        r"\b(?:see|seeing|saw) double|\bdouble vision|\b(?:lost|losing|loss of) (?:my |her |his |the |all )?(?:vision|sight)\b|"
         r"\b(?:went|gone|going) blind|\blost control of (?:my |her |his )?(?:bladder|bowels?)|"
         r"\bcan't (?:feel|move) (?:my |her |his )?legs|\bsaddle numbness|"
         r"\bwet (?:myself|herself|himself) without (?:realis|realiz|notic|knowing|feeling)\w*|"
@@ -335,7 +340,7 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     # A candidate only: the limb needs two of swollen / red-hot / painful / bulging veins, or swelling around a
     # line in that arm (checked in _clot_confirmed).
-    "clot": re.compile(r"\b(?:calf|leg|arm|thigh)\b", I),
+    "clot": re.compile(r"\b(?:calf|leg|arm|thigh|neck)\b", I),
     "allergy": re.compile(
         r"\b(?:throat|airway) (?:is |feels |feel |getting |going |starting to |started to )?"
         r"(?:(?:like|as if|as though) (?:it'?s|it is|it was) (?:\w+ )?)?(?:swell\w*|clos\w*|tight\w*)|"
@@ -347,25 +352,28 @@ RED_FLAG_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b(?:hives|welts|rash)\b{_gap(40)}\b(?:wheez\w*|breath\w*|throat|swell\w*|swollen|puff\w*|dizz\w*|faint\w*|lips?|tongue)|"
         rf"\b(?:wheez\w*|breath\w*|throat|swell\w*|swollen|puff\w*|dizz\w*|faint\w*)\b{_gap(40)}\b(?:hives|welts)\b|"
         rf"\bwheez\w*\b{_gap(50)}\b(?:swell\w*|swollen|puff\w*)|\b(?:swell\w*|swollen|puff\w*)\b{_gap(50)}\bwheez\w*|"
-        r"\bhives (?:all over|everywhere|over my whole)|\bcovered (?:(?:from )?head to (?:toe|foot) )?in (?:hives|welts|a rash)",
+        r"\bhives (?:all over|everywhere|over my whole)|\bcovered (?:(?:from )?head to (?:toe|foot) )?in (?:hives|welts|a rash)|"
+        r"\bhives (?:\w+ ){0,2}spreading|\bspreading hives|\b(?:raised )?(?:lumps|bumps|welts|blotches) all over|"
+        r"\btongue (?:feels |is |has gone |went )?(?:\w+ )?(?:thick|swollen|fat|huge)",
         I,
     ),
     "gi_fluids": re.compile(
         r"\b(?:can't|couldn't|could not|unable to|not able to|haven't been able to|not been able to|failing to) (?:even )?"
         r"(?:keep|hold) (?:[\w']+ ){0,4}?down\b|"
-        r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|being sick|been sick) (?:[\w']+ ){0,2}?(?:all day|all night|non-?stop|"
+        r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|being sick|been sick) (?:[\w']+ ){0,2}?(?:all day|all night|non[- ]?stop|"
         r"constantly|every (?:\d+ )?(?:hour|half hour|30 min\w*|few minutes|\d+ min\w*)|for \d+ hours|over and over|"
         rf"{_N6} times)|"
         r"\b(?:diarrh\w*|loose (?:stools?|poo\w*|bowels?)|watery (?:stools?|poo\w*)|runny (?:stools?|poo\w*)|the runs) "
         rf"(?:[\w']+ ){{0,5}}?(?:{_N6} ?(?:times|x\b|stools|episodes)|every (?:hour|half hour|\d+ min\w*|30 min\w*)|"
-        r"non-?stop|constantly|all day|all night)|"
+        r"non[- ]?stop|constantly|all day|all night)|"
         rf"\b{_N6} (?:(?:runny|watery|loose|liquid) )?(?:stools|poos|poops|bowel movements|episodes of diarrh\w*|lots of diarrh\w*)|"
         rf"\b{_N6} times\b{_gap(30)}\b(?:diarrh\w*|loose|watery|runny)|"
         r"\b(?:very|really|so|severely|badly|extremely) dehydrated|"
         r"\b(?:barely|hardly|not|haven't|haven't really|not really) (?:peed|pee'd|weed|urinated|passed (?:any )?(?:urine|water))\b|"
         r"\b(?:haven't|hasn't|have not|has not|not|barely|hardly) (?:had|done|passed) (?:a |any )?(?:wee|pee|urine|water)\b"
         r"(?! (?:problems?|issues?|infections?|tests?|samples?|trouble))|"
-        r"\bno (?:urine|pee)\b|\b(?:pee|urine) is (?:very |really )?dark",
+        r"\bno (?:urine|pee)\b|\bcan't stop (?:being sick|vomiting|throwing up|puking)|"
+        r"\b(?:sips?|water|fluids?|drinks?|everything) (?:\w+ ){0,2}(?:come|comes|coming|came) (?:straight )?back up|\b(?:pee|urine) is (?:very |really )?dark",
         I,
     ),
     "fever": re.compile(
@@ -399,7 +407,9 @@ _SELF_HARM_PLAN = re.compile(
     r"\b(?:thought|thinking|think|thinkin) about how (?:i'?d|i would|i could|i will|i'll|to)\b|\bhow i'?d do it\b|"
     r"\b(?:i've|i have) thought about how\b|\b(?:have|got|made|making) a plan\b(?! (?:for|with|to (?!do it|end)))|"
     r"\b(?:when|where|how) (?:i'?ll|i will|i'm going to) do it\b|\bdo it (?:tonight|soon|this week)\b|"
-    rf"\b(?:saved|saving|kept|keeping|collect\w*) (?:up )?(?:\w+ ){{0,2}}{_PILLS}",
+    rf"\b(?:saved|saving|kept|keeping|collect\w*) (?:up )?(?:\w+ ){{0,2}}{_PILLS}|"
+    r"\bgiv(?:ing|en|e) (?:away )?(?:all )?(?:of )?my (?:\w+ ){0,2}(?:away|to (?:my|the) (?:kids|children|girls|boys|family))\b|"
+    r"\b(?:written|writing|wrote) (?:\w+ ){0,2}letters? (?:to|for) (?:my|the|her|his) (?:kids|children|girls|boys|family)",
     I,
 )
 _DESPAIR = re.compile(
@@ -644,12 +654,43 @@ _PAST_TENSE_BEFORE = re.compile(r"\b(?:had|was|were|felt|went|got|developed|ran)
 
 def _dates_treatment_only(clause: str, symptom_at: int, past: re.Match[str]) -> bool:
     """Whether the past marker follows the symptom and dates a treatment, while the symptom itself is told in the
-    present ("she's burning up, had chemo last week") rather than the past ("had a fever after chemo last week")."""
+    present ("she's burning up, had chemo last week") rather than the past ("had a fever after chemo last week",
+    "fainted during her infusion last year")."""
+    symptom_words = clause[symptom_at : past.start()].split()[:2]
     return (
         past.start() > symptom_at
         and bool(_TREATMENT_BEFORE_MARKER.search(clause[: past.start()]))
         and not _PAST_TENSE_BEFORE.search(clause[:symptom_at])
+        and not any(_PAST_VERB.fullmatch(word) for word in symptom_words)
     )
+
+
+_PAST_VERB = re.compile(r"\w+ed|threw|went|fell|had|was|were|got|spat|bled", I)
+# Someone outside the patient's care, told about in the past: "my friend fainted …", "my friend's mum coughed up …".
+_OTHER_PERSON = re.compile(
+    r"\b(?:(?:my|a|her|his) (?:friend|colleague|neighbou?r|coworker|co-worker)(?:'s \w+)?|someone|somebody|"
+    r"people|a (?:woman|lady|man|girl|guy) (?:in|at|from|on))\b[^.?!]*$",
+    I,
+)
+
+
+def _someone_elses_past(doc: _Doc, match: re.Match[str]) -> bool:
+    clause_start, _ = doc.clause(match.start())
+    before = doc.text[clause_start : match.start()]
+    first_words = (before.split()[-1:] if before.split() else []) + match.group(0).split()[:1]
+    sentence = doc.text[slice(*doc.sentence(match.start()))]
+    return (
+        bool(_OTHER_PERSON.search(before))
+        and any(_PAST_VERB.fullmatch(w) for w in first_words)
+        and not _JUST_NOW.search(sentence)
+    )
+
+
+_JUST_NOW = re.compile(
+    r"\b(?:just|now|today|tonight|this (?:morning|afternoon|evening)|\d+ ?(?:min\w*|hours?|hrs?) ago|"
+    r"(?:a )?(?:few |couple of )?min\w* ago|an hour ago|earlier)\b",
+    I,
+)
 
 
 def _past_or_resolved(doc: _Doc, start: int) -> bool:
@@ -686,6 +727,8 @@ def _current(doc: _Doc, match: re.Match[str], category: str) -> bool:
     if category == "self_harm":
         return _self_harm_current(doc, match)
     if _hypothetical(doc, start) or _educational(doc, start) or _past_or_resolved(doc, start):
+        return False
+    if _someone_elses_past(doc, match):
         return False
     return not (category == "clot" and not _clot_confirmed(doc, match))
 

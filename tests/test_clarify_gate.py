@@ -285,3 +285,20 @@ def test_misspelt_messages_are_not_clarified(vocabulary: Vocabulary, message: st
 def test_known_words_are_not_corrected(vocabulary: Vocabulary) -> None:
     for word in ("ribociclib", "taking", "neutropenia", "her2-low", "kisqali"):
         assert vocabulary.correction(word) is None, word
+
+
+def test_a_fresh_set_written_without_seeing_the_gate(vocabulary) -> None:
+    """tests/data/clarify_fresh_v2.jsonl: 120 first messages written by a helper session that never saw the gate.
+    First run: precision 0.962, recall 0.833 (F1 0.893), 2/60 false clarifications. After general fixes it is a
+    regression floor, with the misses that remain listed in docs/BENCHMARKS.md."""
+    from tests.conftest import read_jsonl
+
+    cases = read_jsonl("clarify_fresh_v2.jsonl")
+    assert len(cases) == 120
+    flagged = {c["message"]: assess_message(c["message"], vocabulary, (), has_referent=False) for c in cases}
+    positives = [c for c in cases if c["needs_clarification"]]
+    complete = [c for c in cases if not c["needs_clarification"]]
+    caught = [c for c in positives if flagged[c["message"]].needs_clarification]
+    false = [c["message"] for c in complete if flagged[c["message"]].needs_clarification]
+    assert len(false) <= 0.05 * len(complete), false
+    assert len(caught) >= 0.9 * len(positives), [c["message"] for c in positives if c not in caught]

@@ -43,7 +43,14 @@ async def test_other_languages_get_the_english_only_note_with_urgent_numbers(
 
 def test_no_english_message_in_our_labelled_sets_is_taken_for_another_language() -> None:
     messages = []
-    for name in ("safety_cases", "clarify_cases", "profile_cases", "retrieval_cases", "safety_fresh_v2"):
+    for name in (
+        "safety_cases",
+        "clarify_cases",
+        "profile_cases",
+        "retrieval_cases",
+        "safety_fresh_v2",
+        "safety_fresh_v3",
+    ):
         for case in read_jsonl(f"{name}.jsonl"):
             messages += [case[k] for k in ("message", "question") if isinstance(case.get(k), str)]
             messages += [h if isinstance(h, str) else h.get("content", "") for h in case.get("history") or []]
