@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 
 from chains.answer_base import AnswerDraft, AnswerEngine, AnswerRequest, TokenSink, disclaimer, sources_block
 from chains.clarify import (
@@ -77,6 +78,7 @@ class PipelineHooks:
     on_retrieval_done: Callable[[str, list[Passage]], Awaitable[None]] | None = None
 
 
+@cache
 def _small_talk_texts() -> dict[str, str]:
     texts = {}
     for line in load_prompt("small_talk.md").splitlines():
@@ -85,6 +87,7 @@ def _small_talk_texts() -> dict[str, str]:
     return texts
 
 
+@cache
 def _not_english_lines() -> dict[str, str]:
     """The same note in the patient's language, where we have it (chains/prompts/not_english_lines.json)."""
     return json.loads(load_prompt("not_english_lines.json"))

@@ -67,7 +67,7 @@ _SPEAKER = re.compile(
     r"|(?P<me>\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself)\b)",
     re.I,
 )
-_ME_WORD = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|my|me|myself)\b", re.I)
+ME_WORD = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|my|me|myself)\b", re.I)
 _CLAUSE_PUNCT = re.compile(r"(?:^|[,;:(]|\s[-–]\s)\s*")
 _QUESTION_ONSET = re.compile(
     r"(?:what|what's|whats|how|why|which|who|whom|where|when|can|could|does|do|did|is|isn't|are|aren't|should|"
@@ -250,7 +250,7 @@ _SITE_WORDS = {
     "skin": r"skin",
     "chest wall": r"chest[\s-]+wall",
 }
-_SITE = re.compile("|".join(rf"(?P<s{i}>\b(?:{w})\b)" for i, w in enumerate(_SITE_WORDS.values())), re.I)
+SITE = re.compile("|".join(rf"(?P<s{i}>\b(?:{w})\b)" for i, w in enumerate(_SITE_WORDS.values())), re.I)
 _SITE_NAMES = list(_SITE_WORDS)
 _SITE_JOIN = re.compile(r"^(?:\s*(?:,|and|or|&|\+|/|\(|\)|the|my|both)\s*)+$", re.I)
 _SITE_AFTER = re.compile(
@@ -362,9 +362,9 @@ _GOALS = [
         r"eat(?:ing)?\s+(?:better|healthy|healthier)|work(?:ing)?\s+out)\b", re.I)),
 ]  # fmt: skip
 # Cheap pre-checks: most sentences mention no receptor, menopause or goal at all.
-_RECEPTOR_HINT = re.compile(r"\b(?:er|pr|pgr|her|hr|hormone|estrogen|oestrogen|progesterone|triple|tnbc)", re.I)
-_MENOPAUSE_HINT = re.compile(r"meno|periods", re.I)
-_GOAL_HINT = re.compile(
+RECEPTOR_HINT = re.compile(r"\b(?:er|pr|pgr|her|hr|hormone|estrogen|oestrogen|progesterone|triple|tnbc)", re.I)
+MENOPAUSE_HINT = re.compile(r"meno|periods", re.I)
+GOAL_HINT = re.compile(
     r"trial|integrative|complementary|holistic|alternative|natural|acupunct|naturopath|herbal|fertil|eggs|pregnan|"
     r"baby|babies|kids|child|opinion|work|job|remission|beat|diet|exercise|lifestyle|weight|nutrition|health|fitness|eat",
     re.I,
@@ -574,7 +574,7 @@ def _question_start(text: str) -> int:
         asked = [pos for pos in onsets if _QUESTION_ONSET.match(text, pos)]
         if asked:
             return asked[-1]
-        return len(text) if _ME_WORD.search(text) else 0
+        return len(text) if ME_WORD.search(text) else 0
     asked = [pos for pos in onsets if _STRONG_ONSET.match(text, pos)]
     return asked[0] if asked else len(text)
 
@@ -659,7 +659,7 @@ def _disease(sentence: _Sentence, profile: PatientProfile, reading: _Reading) ->
             reading.other_cancer = f"{match.group(1).lower()} cancer"
 
     masked = text
-    for pattern, values in _RECEPTORS if _RECEPTOR_HINT.search(text) else ():
+    for pattern, values in _RECEPTORS if RECEPTOR_HINT.search(text) else ():
         for match in pattern.finditer(masked):
             if sentence.affirmed(match.start()):
                 for value in values:
@@ -680,7 +680,7 @@ def _sites(sentence: _Sentence, profile: PatientProfile) -> None:
     """Sites only where the cancer is: "bone mets", "spread to my liver", "3 nodes positive"."""
     text = sentence.text
     chains: list[list[re.Match[str]]] = []
-    for match in _SITE.finditer(text):
+    for match in SITE.finditer(text):
         if chains and _SITE_JOIN.fullmatch(text[chains[-1][-1].end() : match.start()]):
             chains[-1].append(match)
         else:
@@ -891,11 +891,11 @@ def _clause_followups(sentence: _Sentence, groups: list[_Group], reading: _Readi
 # --- menopause, goals, sex ---------------------------------------------------------------------------------
 def _personal(sentence: _Sentence, profile: PatientProfile) -> None:
     text = sentence.text
-    for value, pattern in _MENOPAUSE if _MENOPAUSE_HINT.search(text) else ():
+    for value, pattern in _MENOPAUSE if MENOPAUSE_HINT.search(text) else ():
         if any(sentence.affirmed(m.start()) for m in pattern.finditer(text)):
             profile.menopausal_status = value
     wants = bool(_DESIRE.search(text)) and not re.search(r"\bin\s+general\b", text, re.I)
-    for value, pattern in _GOALS if _GOAL_HINT.search(text) else ():
+    for value, pattern in _GOALS if GOAL_HINT.search(text) else ():
         for match in pattern.finditer(text):
             if not sentence.about_me(match.start()) or sentence.negated(match.start()):
                 continue

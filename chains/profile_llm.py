@@ -23,10 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chains.profile import (
     DOSE_CHANGE_VALUES,
     DURATION_PATTERN,
+    GOAL_HINT,
     GOAL_VALUES,
+    ME_WORD,
+    MENOPAUSE_HINT,
     MENOPAUSE_VALUES,
+    RECEPTOR_HINT,
     RECEPTOR_VALUES,
     SIDE_EFFECT_VALUES,
+    SITE,
     SITE_VALUES,
     SPREAD_VALUES,
     STAGE_VALUES,
@@ -70,24 +75,20 @@ class ProfileFacts(BaseModel):
     sex: Literal["male"] | None = None
 
 
-# Words in the message that must carry a model fact of each kind.
+# Words in the message that must carry a model fact of each kind: the deterministic extractor's own pre-checks
+# where it has them (receptors, menopause, goals, sites), and a few more for the fields it reads in one pass.
 _CARRIERS = {
-    "receptors": re.compile(r"\b(?:er|pr|pgr|her[\s-]?2|hr|hormone|estrogen|oestrogen|progesterone|triple|tnbc)", re.I),
+    "receptors": RECEPTOR_HINT,
+    "menopausal_status": MENOPAUSE_HINT,
+    "goals": GOAL_HINT,
+    "sites": SITE,
     "stage": re.compile(r"\b(?:stage|stg|st)\b", re.I),
     "spread": re.compile(r"metasta|\bmets?\b|spread|oligo|advanced|early|recur|relaps|came back|returned|stage", re.I),
-    "sites": re.compile(r"bone|spine|hip|rib|pelvi|liver|hepatic|lung|pulmonary|pleura|brain|node|skin|chest", re.I),
     "dose_changes": re.compile(
         r"dose|dosage|reduc|lower|cut|halv|half|paus|hold|held|break|stop|increas|raised|\bup(?:ped)?\b|mg", re.I
     ),
-    "menopausal_status": re.compile(r"meno|period", re.I),
-    "goals": re.compile(
-        r"trial|integrat|complement|holistic|alternative|natural|acupunct|herbal|fertil|egg|pregnan|baby|child|kids|"
-        r"opinion|work|job|remission|diet|exercise|lifestyle|weight|fitness|healthy|healthier",
-        re.I,
-    ),
     "sex": re.compile(r"\b(?:man|male|guy|dude)\b", re.I),
 }
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|my|me)\b", re.I)
 
 
 class LLMProfileExtractor:
@@ -101,22 +102,21 @@ class LLMProfileExtractor:
         self.chat_model = chat_model or build_chat_model(settings)
 
     def prompt(self, message: str) -> str:
-        quoted = lambda values: ", ".join(f'"{v}"' for v in values)  # noqa: E731
         return load_prompt("profile_extract.md").format(
-            receptors=quoted(RECEPTOR_VALUES),
-            stages=quoted(STAGE_VALUES),
-            spread=quoted(SPREAD_VALUES),
-            sites=quoted(SITE_VALUES),
-            dose_changes=quoted(DOSE_CHANGE_VALUES),
-            side_effects=quoted(SIDE_EFFECT_VALUES),
-            menopause=quoted(MENOPAUSE_VALUES),
-            goals=quoted(GOAL_VALUES),
+            receptors=_quoted(RECEPTOR_VALUES),
+            stages=_quoted(STAGE_VALUES),
+            spread=_quoted(SPREAD_VALUES),
+            sites=_quoted(SITE_VALUES),
+            dose_changes=_quoted(DOSE_CHANGE_VALUES),
+            side_effects=_quoted(SIDE_EFFECT_VALUES),
+            menopause=_quoted(MENOPAUSE_VALUES),
+            goals=_quoted(GOAL_VALUES),
             message=message,
         )
 
     async def extract(self, message: str) -> PatientProfile:
         """Grounded facts from the model; an empty profile when it fails, times out or answers off-schema."""
-        if not _FIRST_PERSON.search(message):
+        if not ME_WORD.search(message):
             return PatientProfile()  # no statement about the patient to read
         try:
             async with asyncio.timeout(min(self.settings.llm_timeout_s, 15.0)):
@@ -126,6 +126,10 @@ class LLMProfileExtractor:
             return PatientProfile()
         facts = parse_facts(str(result.content))
         return ground(facts, message, self.vocabulary) if facts else PatientProfile()
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f'"{v}"' for v in values)
 
 
 def parse_facts(reply: str) -> ProfileFacts | None:

@@ -677,7 +677,7 @@ _OTHER_PERSON = re.compile(
 def _someone_elses_past(doc: _Doc, match: re.Match[str]) -> bool:
     clause_start, _ = doc.clause(match.start())
     before = doc.text[clause_start : match.start()]
-    first_words = (before.split()[-1:] if before.split() else []) + match.group(0).split()[:1]
+    first_words = before.split()[-1:] + match.group(0).split()[:1]
     sentence = doc.text[slice(*doc.sentence(match.start()))]
     return (
         bool(_OTHER_PERSON.search(before))

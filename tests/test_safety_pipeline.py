@@ -633,7 +633,7 @@ def test_random_bytes_decoded_as_cp1252_are_recognised_as_unreadable() -> None:
         bytes(rng.randrange(256) for _ in range(rng.choice((50, 100, 300)))).decode("cp1252", errors="replace")
         for _ in range(150)
     ]
-    caught = sum(1 for s in samples if check_input(s, 4000).problem and "unreadable" in check_input(s, 4000).problem)
+    caught = sum(1 for s in samples if "unreadable" in (check_input(s, 4000).problem or ""))
     assert caught >= 0.9 * len(samples), f"{caught}/{len(samples)}"
 
 
