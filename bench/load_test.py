@@ -76,19 +76,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def timed_task_end(client: ChainlitClient) -> list[float]:
-    """Record when the server ends each task (ChainlitClient adds a settle delay to its own timing)."""
-    stamps: list[float] = []
-    original = client.sio.handlers["/"]["task_end"]
-
-    async def task_end(data: object = None) -> None:
-        await original(data)
-        stamps.append(time.perf_counter())
-
-    client.sio.on("task_end", task_end)
-    return stamps
-
-
 async def click(client: ChainlitClient, action: dict, timeout: float) -> tuple[Turn, float]:
     """Click a button as the browser does: POST /project/action, which returns when the callback has
     run. Timed to that response; then wait (untimed) until the reply's socket events have arrived —
@@ -111,12 +98,11 @@ async def play_session(
 ) -> None:
     rng = random.Random(seed)
     client = ChainlitClient(base_url)
-    ended = timed_task_end(client)
     try:
         started = time.perf_counter()
         await asyncio.wait_for(client.connect(), turn_timeout)
-        await asyncio.wait_for(client._task_done.wait(), turn_timeout)  # on_chat_start has finished
-        result.connects.append((ended[0] if ended else time.perf_counter()) - started)
+        await asyncio.wait_for(client.chat_started.wait(), turn_timeout)
+        result.connects.append(time.perf_counter() - started)
     except Exception as exc:
         result.errors.extend([f"connect: {type(exc).__name__}: {exc}"] * len(script))
         await client.close()
@@ -125,7 +111,6 @@ async def play_session(
     try:
         for step in script:
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-            sent = time.perf_counter()
             try:
                 if isinstance(step, tuple):
                     wanted = [a for a in last_actions if str(a.get("label", "")).startswith(step[1])]
@@ -134,8 +119,7 @@ async def play_session(
                     turn, seconds = await click(client, wanted[0], turn_timeout)
                 else:
                     turn = await client.ask(step, timeout=turn_timeout)
-                    done = [t for t in ended if t >= sent]
-                    seconds = (done[0] if done else time.perf_counter()) - sent
+                    seconds = turn.seconds
                 if not turn.text.strip():
                     raise ValueError("empty reply")
                 if any(m.get("isError") for m in turn.messages):

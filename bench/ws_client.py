@@ -2,7 +2,12 @@
 
 Used by the server tests and the load benchmark. One ``ChainlitClient`` is one browser tab: it
 connects with a session id, sends user messages, clicks actions over HTTP, and collects the
-assistant messages the server emits until the task ends.
+assistant messages the server emits until that message's turn ends.
+
+A turn ends at the ``task_end`` that follows the end of the ``on_message`` step run for *this*
+message (Chainlit gives that step the user message's id as ``parentId``). Counting ``task_start`` /
+``task_end`` alone is not enough: Chainlit emits an unpaired ``task_end`` when it handles
+``connection_successful``, and a message sent before that event arrives would end on it.
 """
 
 from __future__ import annotations
@@ -67,7 +72,9 @@ class ChainlitClient:
         self._actions: dict[str, list[dict[str, Any]]] = {}
         self._tokens = 0
         self._task_done = asyncio.Event()
-        self._open_tasks = 0
+        self._pending_message: str | None = None  # the user message whose turn we are waiting for
+        self._finished_runs: set[str] = set()  # user message ids whose on_message step has ended
+        self.chat_started = asyncio.Event()  # on_chat_start has finished
         self._resumed = asyncio.Event()
         self._register()
 
@@ -105,26 +112,25 @@ class ChainlitClient:
         async def first_interaction(data: dict[str, Any]) -> None:
             self.thread_id = data.get("thread_id") or self.thread_id
 
-        @sio.on("task_start")
-        async def task_start(data: Any = None) -> None:
-            self._open_tasks += 1
-
         @sio.on("task_end")
         async def task_end(data: Any = None) -> None:
-            # on_chat_start and on_message each run as a task; the turn is over when none is open.
-            self._open_tasks = max(0, self._open_tasks - 1)
-            if self._open_tasks == 0:
+            if self._pending_message is not None and self._pending_message in self._finished_runs:
                 self._task_done.set()
 
     def _upsert(self, data: dict[str, Any]) -> None:
         if "message" not in str(data.get("type", "")):
             self._steps.append(data)
+            if data.get("name") == "on_message" and data.get("end") and data.get("parentId"):
+                self._finished_runs.add(str(data["parentId"]))
+            if data.get("name") == "on_chat_start" and data.get("end"):
+                self.chat_started.set()
             return
         if data["id"] not in self._messages:
             self._order.append(data["id"])
         self._messages[data["id"]] = dict(data)
 
     async def connect(self) -> None:
+        """Connect as a browser tab does; a resumed thread is restored before this returns."""
         auth = {
             "sessionId": self.session_id,
             "clientType": "webapp",
@@ -140,11 +146,9 @@ class ChainlitClient:
             headers=dict(self.headers),
             wait_timeout=30,  # the default 1 s is too short while a just-started server is still warming up
         )
-        self._task_done.clear()
         await self.sio.emit("connection_successful")
         if self.thread_id:  # like the browser, wait until the server has restored the thread
             await asyncio.wait_for(self._resumed.wait(), 60)
-        await asyncio.sleep(0.2)
 
     def _turn_start(self) -> int:
         self._task_done.clear()
@@ -171,9 +175,11 @@ class ChainlitClient:
     async def ask(self, text: str, timeout: float = 60.0, file_ids: list[str] | None = None) -> Turn:
         """Send one user message (with uploaded files, if any) and wait until the task ends."""
         start = self._turn_start()
+        message_id = str(uuid.uuid4())
+        self._pending_message = message_id
         message = {
             "threadId": self.thread_id or "",
-            "id": str(uuid.uuid4()),
+            "id": message_id,
             "name": "User",
             "type": "user_message",
             "output": text,
@@ -183,8 +189,9 @@ class ChainlitClient:
         references = [{"id": file_id} for file_id in file_ids] if file_ids else None
         await self.sio.emit("client_message", {"message": message, "fileReferences": references})
         await asyncio.wait_for(self._task_done.wait(), timeout)
+        seconds = asyncio.get_running_loop().time() - clock  # to the task_end that ended this turn
         await asyncio.sleep(0.05)  # let the final update_message arrive
-        return self._turn_end(start, asyncio.get_running_loop().time() - clock)
+        return self._turn_end(start, seconds)
 
     async def click(self, action: dict[str, Any], timeout: float = 60.0) -> Turn:
         """Click an action button, as the UI does (an HTTP call naming this session)."""

@@ -3,6 +3,7 @@ Chainlit server, a conversation, a restart, and the resumed thread answered with
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import shutil
@@ -147,3 +148,28 @@ async def test_conversation_resumes_from_postgresql_after_a_restart(indexed_kb, 
         text=True,
     )
     assert int(rows.stdout.strip()) >= 6, "the conversation's messages are stored in PostgreSQL"
+
+
+async def test_concurrent_first_messages_on_postgresql_each_get_their_own_reply(indexed_kb, session_dir, postgres_url):
+    """Eight patients at once, each typing before the server has finished greeting them (as a browser may):
+    every message gets exactly one reply, in its own turn. This reproduced the resume test's flake: Chainlit
+    emits an unpaired ``task_end`` at ``connection_successful``, and a client that counted task events ended
+    the first turn on it, so that turn came back empty and the next one held the previous answer."""
+    users = {f"patient{i}": f"patient-secret-{i}" for i in range(8)}
+    (first, first_password), *others = users.items()
+    _, env = app_env(session_dir, "postgres-concurrent", first, first_password, postgres_url, others=dict(others))
+
+    async def conversation(base: str, name: str, password: str) -> list:
+        client = ChainlitClient(base, headers=await login(base, name, password))
+        await client.connect()
+        try:
+            return [await client.ask("I'm on letrozole for ER+ breast cancer"), await client.ask("what about its")]
+        finally:
+            await client.close()
+
+    with chainlit_server(env, log_name="postgres-concurrent") as base:
+        for _ in range(3):
+            conversations = await asyncio.gather(*(conversation(base, n, p) for n, p in users.items()))
+            for answer, clarify in conversations:
+                assert len(answer.assistant) == 1 and "letrozole" in answer.text.lower(), answer
+                assert len(clarify.assistant) == 1 and "stop partway" in clarify.text, clarify
