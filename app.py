@@ -29,15 +29,20 @@ async def starters(user: cl.User | None = None, language: str | None = None) -> 
 
 @cl.on_chat_start
 async def start() -> None:
-    await ui.current_state(await ui.get_guide())
+    try:
+        await ui.current_state(await ui.get_guide())
+    except Exception:  # the first message will say so kindly; a greeting must not show an error
+        ui.log.exception("could not prepare the conversation at chat start")
 
 
 @cl.on_chat_resume
+@ui.always_replies
 async def on_resume(thread: cl.types.ThreadDict) -> None:
     await ui.resume(dict(thread))
 
 
 @cl.on_message
+@ui.always_replies
 async def on_message(message: cl.Message) -> None:
     files = [e for e in message.elements or [] if getattr(e, "path", None)]
     if files:
@@ -47,11 +52,13 @@ async def on_message(message: cl.Message) -> None:
 
 
 @cl.action_callback("clarify_option")
+@ui.always_replies
 async def on_clarify_option(action: cl.Action) -> None:
     await ui.run_turn(action.payload["text"], echo=True)
 
 
 @cl.action_callback("ask_related")
+@ui.always_replies
 async def on_related_question(action: cl.Action) -> None:
     await ui.run_turn(action.payload["question"], echo=True)
 
@@ -62,25 +69,30 @@ async def on_something_else(action: cl.Action) -> None:
 
 
 @cl.action_callback("review_profile")
+@ui.always_replies
 async def on_review_profile(action: cl.Action) -> None:
     await ui.review_profile()
 
 
 @cl.action_callback("remove_fact")
+@ui.always_replies
 async def on_remove_fact(action: cl.Action) -> None:
     await ui.remove_fact(action.payload["field"], action.payload["value"])
 
 
 @cl.action_callback("forget_profile")
+@ui.always_replies
 async def on_forget_profile(action: cl.Action) -> None:
     await ui.run_turn("forget my details", echo=True)
 
 
 @cl.action_callback("accept_profile")
+@ui.always_replies
 async def on_accept_profile(action: cl.Action) -> None:
     await ui.accept_proposal(True)
 
 
 @cl.action_callback("reject_profile")
+@ui.always_replies
 async def on_reject_profile(action: cl.Action) -> None:
     await ui.accept_proposal(False)

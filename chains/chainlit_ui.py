@@ -8,8 +8,12 @@ pipeline never imports Chainlit.
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import ParamSpec
 
 import chainlit as cl
 
@@ -18,9 +22,13 @@ from chains.memory import ConversationState
 from chains.persistence import load_state, save_state
 from chains.pipeline import OncoGuide, PipelineHooks
 from chains.profile import PatientProfile, profile_facts, without_fact
+from chains.prompts import load_prompt
 from chains.records import propose_profile, read_record
+from chains.settings import get_settings
 from chains.types import Passage, Reply
 
+log = logging.getLogger("oncoguide.ui")
+P = ParamSpec("P")
 STATE_KEY = "oncoguide_conversation"
 PROPOSAL_KEY = "oncoguide_profile_proposal"
 PROFILE_TITLE = "What I know about you"
@@ -51,6 +59,28 @@ async def get_guide() -> OncoGuide:
     if _guide is None:
         raise RuntimeError("OncoGuide could not start") from _guide_error
     return _guide
+
+
+def always_replies(handler: Callable[P, Awaitable[object]]) -> Callable[P, Awaitable[None]]:
+    """A hook whose failure still gives the patient one kind reply, with the urgent numbers.
+
+    Without this, an exception reaches Chainlit, which shows its raw text (or nothing, for a
+    cancelled task); the patient must never be left with a silent or technical chat.
+    """
+
+    @functools.wraps(handler)
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            await handler(*args, **kwargs)
+        except Exception:
+            log.exception("a turn failed; the patient gets the apology with the urgent numbers")
+            settings = get_settings()
+            text = load_prompt("turn_failed.md").format(
+                care_team_line=settings.care_team_line, emergency_number=settings.emergency_number
+            )
+            await cl.Message(content=text).send()
+
+    return guarded
 
 
 async def current_state(guide: OncoGuide) -> ConversationState:

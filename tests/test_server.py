@@ -60,3 +60,28 @@ async def test_follow_up_and_emergency_over_the_websocket(server):
         await client.close()
     assert "Ribociclib" in follow_up.text and "side effect" in follow_up.text.lower()
     assert emergency.text.startswith("**⚠️ This may need urgent medical care")
+
+
+async def test_a_failing_pipeline_still_answers_every_message_kindly(session_dir):
+    """A deployment whose index cannot open (here the Chroma folder is a file) must not leave a silent
+    or technical chat: each message gets exactly one reply, with the urgent numbers, and no traceback."""
+    data_dir = session_dir / "broken-deployment"
+    data_dir.mkdir(exist_ok=True)
+    (data_dir / "chroma").write_text("not a Chroma folder")
+    env = {
+        "ONCOGUIDE_AUTH": "none",
+        "ONCOGUIDE_DATA_DIR": str(data_dir),
+        "ONCOGUIDE_KB_DIR": str(data_dir / "no-documents"),
+        "ONCOGUIDE_EMERGENCY_NUMBER": "112",
+    }
+    with chainlit_server(env, log_name="broken") as base_url:
+        client = ChainlitClient(base_url)
+        await client.connect()
+        try:
+            turns = [await client.ask("what are the side effects of letrozole?"), await client.ask("hello?")]
+        finally:
+            await client.close()
+    for turn in turns:
+        assert len(turn.assistant) == 1, turn
+        assert "something went wrong on my side" in turn.text and "**112**" in turn.text
+        assert "Traceback" not in turn.text and "Error" not in turn.text
