@@ -110,15 +110,6 @@ RRF_K = 60
 HEADING_PREFIX = 5  # heading-field tokens are cut to this many letters (truncation stemming)
 
 
-def expand_query(query: str, vocabulary) -> str:
-    """Add the canonical name of each entity the patient named by brand, shorthand or misspelling."""
-    extra = []
-    for mention in vocabulary.find_entities(query):
-        if mention.canonical not in query.lower() and mention.canonical not in extra:
-            extra.append(mention.canonical)
-    return f"{query} ({', '.join(extra)})" if extra else query
-
-
 def bm25_tokens(text: str) -> list[str]:
     """Lower-case, punctuation stripped, stop words dropped."""
     return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]

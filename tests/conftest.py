@@ -24,6 +24,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("ONCOGUIDE_KEEP_TEST_DIR"):  # keep server logs and data for debugging
+        print(f"\ntest data and server logs kept in {_SESSION_DIR}")
+        return
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
 

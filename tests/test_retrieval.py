@@ -1,16 +1,19 @@
 """Retrieval quality floors over 269 labeled patient questions (tests/data/retrieval_cases.jsonl).
 
-Follow-ups are resolved the way the pipeline does it: earlier turns build the conversation's focus,
-the follow-up is rewritten into a standalone question, and that question is searched.
+Measured through the path production takes: each case is played as a conversation through
+``OncoGuide.respond`` (spelling, profile, follow-up rewriting, profile tags), and the documents the
+retrieval stage hands to the answer engine are scored. A question answered with a clarification
+instead counts as a miss; one routed to urgent care (the right reply to "temp 38.3 on chemo day 10")
+is left out of the rate. The floors sit just under the figures measured on 2026-12-06, so a real
+regression fails; the figures are in docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from chains.memory import ConversationState, rewrite_followup
-from chains.retrieval import KnowledgeBase, expand_query
-from chains.spelling import correct_spelling
+from chains.pipeline import PipelineHooks
+from chains.retrieval import KnowledgeBase
 from tests.conftest import read_jsonl
 
 CASES = read_jsonl("retrieval_cases.jsonl")
@@ -21,27 +24,33 @@ def kb(indexed_kb, settings) -> KnowledgeBase:
     return KnowledgeBase.open(settings.chroma_dir)
 
 
-def standalone_query(case: dict, vocabulary) -> str:
-    state = ConversationState("retrieval-test")
+async def retrieved_documents(guide, case: dict) -> tuple[str, str, list[str]]:
+    """Play the case's earlier turns and its question: the reply's kind, the query and the documents."""
+    state = guide.new_state(f"retrieval-{case['id']}")
     for turn in case["history"]:
         if turn["role"] == "user":
-            corrected, _ = correct_spelling(turn["content"], vocabulary)
-            earlier = rewrite_followup(corrected, state, vocabulary).standalone
-            state.note_focus([m.canonical for m in vocabulary.find_entities(earlier)])
-            state.standalone_questions.append(earlier)
-    corrected, _ = correct_spelling(case["question"], vocabulary)
-    return expand_query(rewrite_followup(corrected, state, vocabulary).standalone, vocabulary)
+            await guide.respond(state, turn["content"])
+    seen: dict[str, list[str]] = {}
+
+    async def on_retrieval_done(query: str, passages) -> None:
+        seen[query] = list(dict.fromkeys(p.doc_id for p in passages))
+
+    reply = await guide.respond(state, case["question"], PipelineHooks(on_retrieval_done=on_retrieval_done))
+    query, documents = next(iter(seen.items()), (f"(no retrieval: {reply.kind})", []))
+    return reply.kind, query, documents
 
 
-def hit_rate(kb: KnowledgeBase, vocabulary, cases: list[dict], k: int = 5) -> tuple[float, list[str]]:
-    misses = []
+async def hit_rate(guide, cases: list[dict], k: int = 5) -> tuple[float, list[str]]:
+    misses, scored = [], 0
     for case in cases:
-        query = standalone_query(case, vocabulary)
-        ranked, _ = kb.rank_documents(query)
-        top = [doc_id for doc_id, _, _ in ranked[:k]]
-        if not set(case["expected"]) & set(top):
-            misses.append(f"{case['id']} {case['question']!r} -> {query!r}: expected {case['expected']}, got {top}")
-    return 1 - len(misses) / len(cases), misses
+        kind, query, documents = await retrieved_documents(guide, case)
+        if kind == "emergency":
+            continue
+        scored += 1
+        if not set(case["expected"]) & set(documents[:k]):
+            misses.append(f"{case['id']} {case['question']!r} -> {query!r}: expected {case['expected']}, got {documents}")
+    print(f"\n{len(cases) - scored} of {len(cases)} routed to urgent care; hit@5 over {scored}: ", end="")
+    return 1 - len(misses) / scored, misses
 
 
 def test_labeled_set_is_large_and_names_real_documents(kb):
@@ -50,14 +59,16 @@ def test_labeled_set_is_large_and_names_real_documents(kb):
     assert {doc for case in CASES for doc in case["expected"]} <= known
 
 
-def test_standalone_questions_hit_at_5(kb, vocabulary):
-    rate, misses = hit_rate(kb, vocabulary, [c for c in CASES if c["group"] != "followup"])
-    assert rate >= 0.90, "\n".join(misses)
+async def test_standalone_questions_hit_at_5(guide):
+    rate, misses = await hit_rate(guide, [c for c in CASES if c["group"] != "followup"])
+    print(f"standalone {rate:.3f}")
+    assert rate >= 0.96, "\n".join(misses)
 
 
-def test_follow_up_questions_hit_at_5_after_rewriting(kb, vocabulary):
-    rate, misses = hit_rate(kb, vocabulary, [c for c in CASES if c["group"] == "followup"])
-    assert rate >= 0.85, "\n".join(misses)
+async def test_follow_up_questions_hit_at_5_after_rewriting(guide):
+    rate, misses = await hit_rate(guide, [c for c in CASES if c["group"] == "followup"])
+    print(f"follow-ups {rate:.3f}")
+    assert rate >= 0.82, "\n".join(misses)
 
 
 def test_results_are_diverse_across_documents(kb):
