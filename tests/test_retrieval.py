@@ -48,7 +48,9 @@ async def hit_rate(guide, cases: list[dict], k: int = 5) -> tuple[float, list[st
             continue
         scored += 1
         if not set(case["expected"]) & set(documents[:k]):
-            misses.append(f"{case['id']} {case['question']!r} -> {query!r}: expected {case['expected']}, got {documents}")
+            misses.append(
+                f"{case['id']} {case['question']!r} -> {query!r}: expected {case['expected']}, got {documents}"
+            )
     print(f"\n{len(cases) - scored} of {len(cases)} routed to urgent care; hit@5 over {scored}: ", end="")
     return 1 - len(misses) / scored, misses
 
