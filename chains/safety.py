@@ -809,11 +809,13 @@ def _temperatures(doc: _Doc, history_text: str) -> list[tuple[re.Match[str], flo
     return found
 
 
-def _fever_reading(doc: _Doc, temperatures: list[tuple[re.Match[str], float]]) -> re.Match[str] | None:
-    """A current temperature of 38.0 °C / 100.4 °F or more stated in the message."""
+def _fever_reading(
+    doc: _Doc, temperatures: list[tuple[re.Match[str], float]], threshold_c: float
+) -> re.Match[str] | None:
+    """A current temperature at or above the fever threshold (38.0 °C / 100.4 °F by default)."""
     for match, celsius in temperatures:
         start = match.start()
-        if celsius < 38.0 or _negated(doc, start) or _hypothetical(doc, start) or _past_or_resolved(doc, start):
+        if celsius < threshold_c or _negated(doc, start) or _hypothetical(doc, start) or _past_or_resolved(doc, start):
             continue
         value = float(match.group(1).replace(",", "."))
         threshold = _THRESHOLD_BEFORE.search(doc.text[doc.clause(start)[0] : start]) or value in _THRESHOLD_VALUES
@@ -824,14 +826,16 @@ def _fever_reading(doc: _Doc, temperatures: list[tuple[re.Match[str], float]]) -
 
 
 # --- the detector ------------------------------------------------------------------------------------
-def _normal_reading_nearby(doc: _Doc, match: re.Match[str], temperatures: list[tuple[re.Match[str], float]]) -> bool:
-    """A fever word whose own sentence gives a reading below 38.0 °C ("with a temp of 37.2") is not a fever."""
+def _normal_reading_nearby(
+    doc: _Doc, match: re.Match[str], temperatures: list[tuple[re.Match[str], float]], threshold_c: float
+) -> bool:
+    """A fever word whose own sentence gives a reading below the threshold ("with a temp of 37.2") is not a fever."""
     sentence = doc.sentence(match.start())
     readings = [celsius for m, celsius in temperatures if doc.sentence(m.start()) == sentence]
-    return bool(readings) and max(readings) < 38.0
+    return bool(readings) and max(readings) < threshold_c
 
 
-def _first_current(doc: _Doc, history_text: str) -> RedFlag | None:
+def _first_current(doc: _Doc, history_text: str, threshold_c: float = 38.0) -> RedFlag | None:
     """The red flag reported now in ``doc`` (normalised history text gives context), or None."""
     context = f"{history_text} {doc.text}"
     fever_applies = _fever_applies(context)
@@ -843,7 +847,7 @@ def _first_current(doc: _Doc, history_text: str) -> RedFlag | None:
         for count, match in enumerate(pattern.finditer(doc.text)):
             if count >= _MAX_CANDIDATES:
                 break
-            if category == "fever" and _normal_reading_nearby(doc, match, temperatures):
+            if category == "fever" and _normal_reading_nearby(doc, match, temperatures, threshold_c):
                 continue
             if _current(doc, match, category):
                 if category == "clot":  # the limb alone says little: show the whole clause
@@ -853,7 +857,7 @@ def _first_current(doc: _Doc, history_text: str) -> RedFlag | None:
                     evidence = match.group(0)
                 found.append((0 if category == "self_harm" else 1, match.start(), category, evidence.strip()))
                 break
-    reading = _fever_reading(doc, temperatures)
+    reading = _fever_reading(doc, temperatures, threshold_c)
     if reading:  # a number says more than the word "fever"
         found = [f for f in found if f[2] != "fever"] + [(1, reading.start(), "fever", reading.group(0).strip())]
     if not any(category == "self_harm" for _, _, category, _ in found):
@@ -866,21 +870,42 @@ def _first_current(doc: _Doc, history_text: str) -> RedFlag | None:
     return RedFlag(category, evidence)
 
 
-def detect_red_flag(message: str, history: list[str] | tuple[str, ...] = ()) -> RedFlag | None:
+def detect_red_flag(
+    message: str, history: list[str] | tuple[str, ...] = (), fever_threshold_c: float = 38.0
+) -> RedFlag | None:
     """The red flag the patient reports as happening now, or None (self-harm first, then the earliest).
 
     ``history`` holds the patient's earlier messages, oldest first; the last few give context.
     """
     recent = [normalise(turn) for turn in history[-_HISTORY_TURNS:]]
     doc = _Doc(normalise(message))
-    flag = _first_current(doc, " ".join(recent))
+    flag = _first_current(doc, " ".join(recent), fever_threshold_c)
     if flag or not recent:
         return flag
     # "it's getting worse" / "still there" about a red flag the patient reported in the previous turn.
     still = _STILL_GOING.search(doc.text)
     if still and not _negated(doc, still.start()) and not _RESOLVED.search(doc.text):
-        return _first_current(_Doc(recent[-1]), " ".join(recent[:-1]))
+        return _first_current(_Doc(recent[-1]), " ".join(recent[:-1]), fever_threshold_c)
     return None
+
+
+def current_temperature_c(message: str, history: list[str] | tuple[str, ...] = ()) -> float | None:
+    """The highest temperature the patient reports now (°C), when anticancer treatment gives it meaning.
+
+    Readings that are negated, hypothetical, past or resolved do not count. Used for the amber band
+    below the fever threshold (37.5 °C on treatment, as in the UKONS toolkit)."""
+    recent = " ".join(normalise(turn) for turn in history[-_HISTORY_TURNS:])
+    doc = _Doc(normalise(message))
+    if not _fever_applies(f"{recent} {doc.text}"):
+        return None
+    readings = [
+        celsius
+        for match, celsius in _temperatures(doc, recent)
+        if not (
+            _negated(doc, match.start()) or _hypothetical(doc, match.start()) or _past_or_resolved(doc, match.start())
+        )
+    ]
+    return max(readings, default=None)
 
 
 # --- scope and misuse -----------------------------------------------------------------------------

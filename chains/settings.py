@@ -29,6 +29,13 @@ class Settings(BaseSettings):
         description="How to reach the care team after hours (a number or a phrase).",
     )
     crisis_line: str = Field("988 (Suicide & Crisis Lifeline, US)", description="Crisis line.")
+    fever_threshold_c: float = Field(
+        38.0,
+        ge=37.5,
+        le=38.5,
+        description="Temperature (°C) that is red during anticancer treatment; 37.5 up to it is amber. "
+        "38.0 follows US guidance (NCI, ASCO/IDSA: 100.4 °F); UK services using the UKONS toolkit set 37.5.",
+    )
     review_max_age_days: int = Field(365, description="Documents older than this are due review.")
 
     # Sign-in and persistence (Chainlit app only; the CLI keeps memory per process).
