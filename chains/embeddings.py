@@ -76,6 +76,16 @@ def get_encoder() -> MiniLMEncoder:
     return MiniLMEncoder()
 
 
+@lru_cache(maxsize=4096)
+def embed_text(text: str) -> np.ndarray:
+    """One text's vector, cached: triage and retrieval embed the same message once between them.
+
+    The array is shared; callers must not modify it."""
+    vector = get_encoder().encode([text])[0]
+    vector.setflags(write=False)
+    return vector
+
+
 @register_embedding_function
 class OncoGuideEmbeddingFunction(EmbeddingFunction[Documents]):
     """Chroma embedding function backed by the shared encoder."""

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from chains.embeddings import get_encoder
+from chains.embeddings import embed_text
 from chains.index import COLLECTION_NAME, Chunk, chunk_from_record, open_collection, shared_client
 from chains.types import Passage
 
@@ -195,7 +195,7 @@ class KnowledgeBase:
         """Chunk ids by cosine similarity, those similarities, and the query vector."""
         if not self.chunks:
             return [], {}, None
-        vector = get_encoder().encode([query])[0]
+        vector = embed_text(query)
         result = self.collection.query(
             query_embeddings=[vector.tolist()], n_results=min(n, len(self.chunks)), include=["distances"]
         )
