@@ -64,6 +64,7 @@ class ConversationState:
     focus: list[str] = field(default_factory=list)  # entities discussed, most recent last
     profile: PatientProfile = field(default_factory=PatientProfile)
     pending: PendingClarification | None = None
+    pending_triage: dict[str, str] | None = None  # the message held back while a triage question is asked
     # The patient's last messages, untrimmed: red-flag context ("hopeless" two turns ago) must survive
     # even when long answers push them out of the token-trimmed memory.
     recent_user_messages: list[str] = field(default_factory=list)
@@ -95,6 +96,7 @@ class ConversationState:
             "focus": list(self.focus),
             "profile": self.profile.to_dict(),
             "pending": None if self.pending is None else vars(self.pending).copy(),
+            "pending_triage": None if self.pending_triage is None else dict(self.pending_triage),
             "recent_user_messages": list(self.recent_user_messages),
         }
 
@@ -108,6 +110,7 @@ class ConversationState:
             focus=list(data.get("focus", [])),
             profile=PatientProfile.from_dict(data.get("profile", {})),
             pending=PendingClarification(**pending) if pending else None,
+            pending_triage=data.get("pending_triage"),
             recent_user_messages=list(data.get("recent_user_messages", [])),
         )
 

@@ -32,19 +32,11 @@ from chains.profile import PatientProfile, extract_profile
 from chains.profile_llm import LLMProfileExtractor
 from chains.prompts import load_prompt
 from chains.retrieval import KnowledgeBase
-from chains.safety import (
-    ADVICE_LIMIT_NOTES,
-    EMERGENCY_REASONS,
-    HEALTH_TERMS,
-    RedFlag,
-    assess_scope,
-    contains_directive,
-    detect_red_flag,
-    display_safe,
-)
+from chains.safety import ADVICE_LIMIT_NOTES, HEALTH_TERMS, assess_scope, contains_directive, display_safe
 from chains.settings import Settings, get_settings
 from chains.spelling import correct_spelling
 from chains.tokens import count_tokens
+from chains.triage.grading import Triage, Triager
 from chains.types import Passage, Reply
 from chains.vocabulary import Vocabulary, default_vocabulary
 from loaders.ingest import ensure_index as refresh_index
@@ -104,8 +96,10 @@ class OncoGuide:
         engine: AnswerEngine,
         rewriter: LLMRewriter | None = None,
         profile_extractor: LLMProfileExtractor | None = None,
+        triager: Triager | None = None,
     ) -> None:
         self.settings = settings
+        self.triager = triager or Triager(fever_threshold_c=settings.fever_threshold_c)
         self.kb = kb
         self.vocabulary = vocabulary
         self.engine = engine
@@ -134,6 +128,7 @@ class OncoGuide:
                 profile_extractor = LLMProfileExtractor(settings, vocabulary, chat_model)
         guide = cls(settings, kb, vocabulary, engine, rewriter, profile_extractor)
         kb.search("warm-up: ribociclib side effects", 1)  # load the model and index before the first patient
+        guide.triager.assess("warm-up: what is a port")  # and the triage classifier
         count_tokens("warm-up")  # and the tokenizer used to trim memory
         return guide
 
@@ -142,8 +137,21 @@ class OncoGuide:
 
     # --- the turn -------------------------------------------------------------------------------
     async def respond(self, state: ConversationState, message: object, hooks: PipelineHooks | None = None) -> Reply:
-        """Answer one patient message; never raises for bad input, always returns one reply."""
-        hooks = hooks or PipelineHooks()
+        """Answer one patient message; never raises for bad input, always returns one reply.
+
+        Every reply carries the message's triage urgency; an amber reply opens with the note to contact
+        the care team today."""
+        triaged: list[Triage] = []
+        reply = await self._respond(state, message, hooks or PipelineHooks(), triaged)
+        triage = triaged[0] if triaged else None
+        reply.urgency = triage.urgency if triage else "green"
+        if triage and triage.urgency == "amber" and reply.kind != "emergency":
+            reply.text = self._amber_text(triage) + "\n\n" + reply.text
+        return reply
+
+    async def _respond(
+        self, state: ConversationState, message: object, hooks: PipelineHooks, triaged: list[Triage]
+    ) -> Reply:
         timings: dict[str, float] = {}
         clock = time.perf_counter()
 
@@ -165,13 +173,25 @@ class OncoGuide:
             state.pending = None
             return self._reply(state, "answer", load_prompt("forgot.md"), timings, remember=text)
 
-        red_flag = detect_red_flag(text, history)
+        triage = self.triager.assess(text, history)
+        asked, state.pending_triage = state.pending_triage, None
+        if asked is not None and triage.urgency != "red":  # a new emergency always wins over the answer
+            triage = self.triager.answer_to_question(asked, text, history)
+            text = asked["message"]  # now answer what was held back
+        triaged.append(triage)
         scope = assess_scope(text)
         lap("safety")
-        if red_flag:
+        if triage.urgency == "red":
             state.pending = None
             state.profile = state.profile.merge(extract_profile(text, self.vocabulary))
-            return self._reply(state, "emergency", self._emergency_text(red_flag), timings, remember=text)
+            return self._reply(state, "emergency", self._emergency_text(triage), timings, remember=text)
+        if triage.urgency == "unsure":
+            state.pending = None
+            state.pending_triage = {"message": text, "category": triage.category.id}
+            question = triage.category.question
+            return self._reply(
+                state, "clarification", question.text, timings, remember=text, options=list(question.options)
+            )
         language = check_language(text)
         if not language.english:  # our rules and sources are English: say so, with the urgent numbers
             return self._reply(state, "out_of_scope", self._not_english_text(language), timings, remember=text)
@@ -290,13 +310,20 @@ class OncoGuide:
         own = _not_english_lines().get(language.language or "")
         return text + ("\n\n" + own.format(emergency_number=self.settings.emergency_number) if own else "")
 
-    def _emergency_text(self, flag: RedFlag) -> str:
-        template = load_prompt("crisis.md" if flag.category == "self_harm" else "emergency.md")
+    def _emergency_text(self, triage: Triage) -> str:
+        template = load_prompt("crisis.md" if triage.crisis else "emergency.md")
         return template.format(
             care_team_line=self.settings.care_team_line,
             emergency_number=self.settings.emergency_number,
             crisis_line=self.settings.crisis_line,
-            reason=EMERGENCY_REASONS.get(flag.category, ""),
+            reason=triage.category.reason,
+        )
+
+    def _amber_text(self, triage: Triage) -> str:
+        return load_prompt("amber.md").format(
+            what=triage.category.amber or triage.category.name,
+            care_team_line=self.settings.care_team_line,
+            emergency_number=self.settings.emergency_number,
         )
 
     def _small_talk(self, state: ConversationState, text: str, timings: dict[str, float]) -> Reply:

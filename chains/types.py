@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 ReplyKind = Literal["answer", "clarification", "emergency", "out_of_scope"]
+Urgency = Literal["red", "amber", "green", "unsure"]
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,14 @@ class Reply:
     timings_ms: dict[str, float] = field(default_factory=dict)
     engine: str | None = None
     notice: str | None = None
+    urgency: Urgency = "green"
 
     def contract(self) -> dict[str, Any]:
         """The stable JSON object of ``python -m chains.chat --json``."""
         return {
             "session": self.session,
             "kind": self.kind,
+            "urgency": self.urgency,
             "text": self.text,
             "options": list(self.options),
             "suggestions": list(self.suggestions),
