@@ -11,7 +11,18 @@ import pytest
 
 from tests.conftest import ROOT
 
-KEYS = {"session", "kind", "text", "options", "suggestions", "sources", "standalone_question", "profile", "timings_ms"}
+KEYS = {
+    "session",
+    "kind",
+    "urgency",
+    "text",
+    "options",
+    "suggestions",
+    "sources",
+    "standalone_question",
+    "profile",
+    "timings_ms",
+}
 
 
 def run_chat(lines: list[str], extra_env: dict[str, str] | None = None, timeout: int = 300) -> list[dict]:

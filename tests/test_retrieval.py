@@ -3,7 +3,8 @@
 Measured through the path production takes: each case is played as a conversation through
 ``OncoGuide.respond`` (spelling, profile, follow-up rewriting, profile tags), and the documents the
 retrieval stage hands to the answer engine are scored. A question answered with a clarification
-instead counts as a miss; one routed to urgent care (the right reply to "temp 38.3 on chemo day 10")
+instead counts as a miss (after a triage question, the patient's "asking in general" is answered and
+scored); one routed to urgent care (the right reply to "temp 38.3 on chemo day 10")
 is left out of the rate. The floors sit just under the figures measured on 2026-12-06, so a real
 regression fails; the figures are in docs/BENCHMARKS.md.
 """
@@ -35,7 +36,10 @@ async def retrieved_documents(guide, case: dict) -> tuple[str, str, list[str]]:
     async def on_retrieval_done(query: str, passages) -> None:
         seen[query] = list(dict.fromkeys(p.doc_id for p in passages))
 
-    reply = await guide.respond(state, case["question"], PipelineHooks(on_retrieval_done=on_retrieval_done))
+    hooks = PipelineHooks(on_retrieval_done=on_retrieval_done)
+    reply = await guide.respond(state, case["question"], hooks)
+    if reply.urgency == "unsure":  # a triage question first: the patient says they are asking in general
+        reply = await guide.respond(state, reply.options[-1], hooks)
     query, documents = next(iter(seen.items()), (f"(no retrieval: {reply.kind})", []))
     return reply.kind, query, documents
 

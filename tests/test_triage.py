@@ -1,0 +1,115 @@
+"""Triage like an oncology advice line: red / amber / green / unsure, through the whole pipeline.
+
+The quality floors run the held-out sets in tests/data/triage/ (written by sessions that never saw the
+rules or the training data); the figures are reported in docs/SAFETY.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.triage_eval import figures, play
+from chains.embeddings import embed_text
+from chains.memory import ConversationState
+from chains.pipeline import OncoGuide
+from chains.settings import Settings
+from chains.triage.classifier import default_classifier
+from chains.triage.grading import Triager, load_catalogue
+
+TRIAGE_DATA = Path(__file__).parent / "data" / "triage"
+
+
+def read(name: str) -> list[dict]:
+    return [json.loads(line) for line in (TRIAGE_DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_fast_path_gives_exactly_scikit_learns_probabilities() -> None:
+    classifier = default_classifier()
+    for item in read("heldout_v1.jsonl")[:60]:
+        embedding = embed_text(item["message"])
+        fast = classifier.predict(item["message"], embedding)
+        features = classifier.features([item["message"]], embedding.reshape(1, -1))
+        reference = dict(
+            zip(classifier.urgency_model.classes_, classifier.urgency_model.predict_proba(features)[0], strict=True)
+        )
+        assert np.isclose(fast.red, reference["red"]) and np.isclose(fast.amber, reference["amber"])
+
+
+def test_every_category_has_a_reason_and_a_question_whose_options_map_to_urgencies() -> None:
+    categories, rule_categories = load_catalogue()
+    assert set(rule_categories.values()) <= set(categories)
+    for category in categories.values():
+        assert len(category.reason) > 40, category.id
+        assert category.question.options and set(category.question.urgencies) <= {"red", "amber", "green"}
+        assert "red" in category.question.urgencies and "green" in category.question.urgencies
+
+
+@pytest.fixture(scope="module")
+def heldout_v1(guide) -> dict[str, float]:
+    import asyncio
+
+    return figures(asyncio.run(play(guide, read("heldout_v1.jsonl"))))
+
+
+def test_heldout_v1_red_messages_are_routed(heldout_v1) -> None:
+    assert heldout_v1["red_recall"] >= 0.96 and heldout_v1["red_caught"] >= 0.98, heldout_v1
+
+
+def test_heldout_v1_green_messages_are_rarely_escalated(heldout_v1) -> None:
+    assert heldout_v1["green_to_emergency"] <= 0.02 and heldout_v1["green_triage_question"] <= 0.08, heldout_v1
+
+
+def test_heldout_v1_amber_messages_are_graded_amber_or_red(heldout_v1) -> None:
+    assert heldout_v1["amber_amber_or_red"] >= 0.90, heldout_v1
+
+
+async def test_an_amber_answer_is_led_by_contact_your_team_today(guide, settings) -> None:
+    """New back pain with bone metastases: the advice line asks about the legs and bladder first; without
+    those it is amber, and the answer opens with the note to contact the team today."""
+    state = guide.new_state("amber")
+    question = await guide.respond(state, "my back has been aching more this week, I have bone mets")
+    assert question.kind == "clarification" and question.urgency == "unsure"
+    assert "legs" in question.text and question.options[1] == "No, just the pain"
+    reply = await guide.respond(state, "No, just the pain")
+    assert reply.kind == "answer" and reply.urgency == "amber"
+    assert reply.text.splitlines()[0].startswith("**📞 Contact your care team today about new or worse back pain")
+    assert settings.care_team_line in reply.text and "[1]" in reply.text
+
+
+async def test_unsure_asks_one_question_with_buttons_and_the_answer_routes_it(guide) -> None:
+    triager: Triager = guide.triager
+    message = "my back has been aching more this week and my legs feel a bit odd, I have bone mets"
+    assert triager.assess(message).urgency in ("unsure", "red")
+    state = guide.new_state("unsure")
+    state.pending_triage = {"message": message, "category": "spinal_cord_compression"}
+    options = triager.category("spinal_cord_compression").question.options
+    red = await guide.respond(ConversationState.from_dict(state.to_dict()), options[0])  # survives a resume
+    assert red.kind == "emergency" and red.urgency == "red"
+    green = await guide.respond(state, options[-1])
+    assert green.kind == "answer" and green.urgency == "green" and state.pending_triage is None
+
+
+async def test_a_new_emergency_wins_over_a_pending_triage_question(guide) -> None:
+    state = guide.new_state("pending")
+    state.pending_triage = {"message": "my mouth is a bit sore", "category": "mouth_sores"}
+    reply = await guide.respond(state, "actually now I have crushing chest pain")
+    assert reply.kind == "emergency" and state.pending_triage is None
+
+
+async def test_the_fever_threshold_is_a_setting(guide, settings) -> None:
+    message = "I'm on chemo, my temperature is 37.7 and I feel fine otherwise. can I still go to work?"
+    assert (await guide.respond(guide.new_state("us"), message)).urgency == "amber"
+    ukons = Settings(data_dir=settings.data_dir, fever_threshold_c=37.5)
+    local = OncoGuide(ukons, guide.kb, guide.vocabulary, guide.engine)
+    reply = await local.respond(local.new_state("uk"), message)
+    assert reply.kind == "emergency" and reply.urgency == "red"
+
+
+async def test_sign_offs_and_lab_results_without_symptoms_are_not_emergencies(guide) -> None:
+    for message in ("thanks for your help, bye", "ok thank you, goodbye", "my neutrophils were low last week"):
+        reply = await guide.respond(guide.new_state("calm"), message)
+        assert reply.kind != "emergency", message
