@@ -37,6 +37,7 @@ from chains.settings import Settings, get_settings
 from chains.spelling import correct_spelling
 from chains.tokens import count_tokens
 from chains.triage.grading import Triage, Triager
+from chains.triage.llm_check import LLMTriageCheck, TriageVerdict
 from chains.types import Passage, Reply
 from chains.vocabulary import Vocabulary, default_vocabulary
 from loaders.ingest import ensure_index as refresh_index
@@ -97,9 +98,11 @@ class OncoGuide:
         rewriter: LLMRewriter | None = None,
         profile_extractor: LLMProfileExtractor | None = None,
         triager: Triager | None = None,
+        llm_triage: LLMTriageCheck | None = None,
     ) -> None:
         self.settings = settings
         self.triager = triager or Triager(fever_threshold_c=settings.fever_threshold_c)
+        self.llm_triage = llm_triage
         self.kb = kb
         self.vocabulary = vocabulary
         self.engine = engine
@@ -117,6 +120,7 @@ class OncoGuide:
         engine: AnswerEngine = composer
         rewriter = None
         profile_extractor = None
+        llm_triage = None
         vocabulary = default_vocabulary()
         if settings.llm_enabled:
             from chains.llm import LLMEngine, build_chat_model
@@ -126,7 +130,9 @@ class OncoGuide:
             rewriter = LLMRewriter(settings, chat_model)
             if settings.llm_profile:
                 profile_extractor = LLMProfileExtractor(settings, vocabulary, chat_model)
-        guide = cls(settings, kb, vocabulary, engine, rewriter, profile_extractor)
+            if settings.llm_triage:
+                llm_triage = LLMTriageCheck(settings, chat_model)
+        guide = cls(settings, kb, vocabulary, engine, rewriter, profile_extractor, llm_triage=llm_triage)
         kb.search("warm-up: ribociclib side effects", 1)  # load the model and index before the first patient
         guide.triager.assess("warm-up: what is a port")  # and the triage classifier
         count_tokens("warm-up")  # and the tokenizer used to trim memory
@@ -142,7 +148,14 @@ class OncoGuide:
         Every reply carries the message's triage urgency; an amber reply opens with the note to contact
         the care team today."""
         triaged: list[Triage] = []
-        reply = await self._respond(state, message, hooks or PipelineHooks(), triaged)
+        second_opinion: list[asyncio.Task[TriageVerdict | None]] = []
+        try:
+            reply = await self._respond(state, message, hooks or PipelineHooks(), triaged, second_opinion)
+            if second_opinion and reply.kind != "emergency":  # replies that did not wait for it
+                reply = self._raise_to(state, reply, triaged, await second_opinion[0])
+        finally:
+            for task in second_opinion:
+                task.cancel()
         triage = triaged[0] if triaged else None
         reply.urgency = triage.urgency if triage else "green"
         if triage and triage.urgency == "amber" and reply.kind != "emergency":
@@ -150,7 +163,12 @@ class OncoGuide:
         return reply
 
     async def _respond(
-        self, state: ConversationState, message: object, hooks: PipelineHooks, triaged: list[Triage]
+        self,
+        state: ConversationState,
+        message: object,
+        hooks: PipelineHooks,
+        triaged: list[Triage],
+        second_opinion: list[asyncio.Task[TriageVerdict | None]],
     ) -> Reply:
         timings: dict[str, float] = {}
         clock = time.perf_counter()
@@ -185,6 +203,8 @@ class OncoGuide:
             state.pending = None
             state.profile = state.profile.merge(extract_profile(text, self.vocabulary))
             return self._reply(state, "emergency", self._emergency_text(triage), timings, remember=text)
+        if self.llm_triage is not None and not (scope.injection or scope.out_of_scope):
+            second_opinion.append(asyncio.create_task(self.llm_triage.check(text, history)))
         if triage.urgency == "unsure":
             state.pending = None
             state.pending_triage = {"message": text, "category": triage.category.id}
@@ -253,6 +273,13 @@ class OncoGuide:
                 suggestions=STARTER_QUESTIONS[:3],
             )
 
+        if second_opinion:  # the model's triage may raise the urgency: hear it before answering
+            verdict = await second_opinion[0]
+            if verdict is not None and verdict.urgency == "red":
+                triaged[0] = self._from_verdict(verdict, "red")
+                return self._reply(state, "emergency", self._emergency_text(triaged[0]), timings, remember=text)
+            if verdict is not None and verdict.urgency == "amber" and triaged[0].urgency == "green":
+                triaged[0] = self._from_verdict(verdict, "amber")
         request = AnswerRequest(standalone, passages, state.profile, text, interpretation_note)
         draft = await self.engine.answer(request, hooks.on_token)
         if contains_directive(draft.text):  # never show a directive, whichever engine wrote it
@@ -318,6 +345,28 @@ class OncoGuide:
             crisis_line=self.settings.crisis_line,
             reason=triage.category.reason,
         )
+
+    def _from_verdict(self, verdict: TriageVerdict, urgency: str) -> Triage:
+        return Triage(urgency, self.triager.category(verdict.category), "llm", evidence=verdict.reason)  # type: ignore[arg-type]
+
+    def _raise_to(
+        self, state: ConversationState, reply: Reply, triaged: list[Triage], verdict: TriageVerdict | None
+    ) -> Reply:
+        """Apply the model's verdict to a reply that did not wait for it: it may only raise the urgency."""
+        if verdict is None or not triaged:
+            return reply
+        if verdict.urgency == "red" and triaged[0].urgency != "red":
+            triaged[0] = self._from_verdict(verdict, "red")
+            state.pending = state.pending_triage = None
+            text = self._emergency_text(triaged[0])
+            if state.messages:
+                state.messages[-1].content = text  # memory shows what the patient saw
+            return Reply(
+                session=reply.session, kind="emergency", text=text, profile=reply.profile, timings_ms=reply.timings_ms
+            )
+        if verdict.urgency == "amber" and triaged[0].urgency == "green":
+            triaged[0] = self._from_verdict(verdict, "amber")
+        return reply
 
     def _amber_text(self, triage: Triage) -> str:
         return load_prompt("amber.md").format(

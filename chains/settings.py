@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     openai_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL")
     llm_timeout_s: float = Field(30.0, description="Seconds before the LLM answer falls back.")
     llm_temperature: float = Field(0.2)
+    llm_triage: bool = Field(
+        True, description="With an LLM: a second triage opinion that may only raise the urgency, never lower it."
+    )
     llm_profile: bool = Field(
         True, description="With an LLM: also extract profile facts with it (validated and grounded; adds only)."
     )

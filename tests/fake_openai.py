@@ -3,7 +3,8 @@
 It stands in for the only thing outside the machine (an LLM endpoint), so the real
 ``langchain-openai`` client, its streaming and its error paths are exercised. ``behaviour`` picks
 what the next answers do: "answer", "error500", "slow", "directive", "bad_citation". Profile-extraction
-requests get ``profile_reply`` (JSON text, or anything else a model might send back).
+requests get ``profile_reply`` and triage checks ``triage_reply`` (JSON text, or anything else a model
+might send back).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class FakeOpenAI:
     slow_seconds: float = 5.0
     requests: list[dict[str, Any]] = field(default_factory=list)
     profile_reply: str = "{}"
+    triage_reply: str = '{"urgency": "green", "category": "none", "reason": "a question"}'
     port: int = 0
     _runner: web.AppRunner | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -47,6 +49,8 @@ class FakeOpenAI:
             return "What are the side effects of ribociclib?" if "ribociclib" in last.lower() else last.splitlines()[-1]
         if last.startswith("Extract the facts the patient states"):
             return self.profile_reply
+        if last.startswith("Triage this message"):
+            return self.triage_reply
         if self.behaviour == "directive":
             return "You should stop taking letrozole today [1]."
         if self.behaviour == "bad_citation":
@@ -86,7 +90,9 @@ class FakeOpenAI:
                 "choices": [
                     {
                         "index": 0,
-                        "delta": {"content": word + ("" if i == len(words) - 1 else " ")},
+                        # as the real API does, the first delta names the role
+                        "delta": {"content": word + ("" if i == len(words) - 1 else " ")}
+                        | ({"role": "assistant"} if i == 0 else {}),
                         "finish_reason": None,
                     }
                 ],

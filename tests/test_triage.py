@@ -19,6 +19,7 @@ from chains.pipeline import OncoGuide
 from chains.settings import Settings
 from chains.triage.classifier import default_classifier
 from chains.triage.grading import Triager, load_catalogue
+from tests.fake_openai import FakeOpenAI
 
 TRIAGE_DATA = Path(__file__).parent / "data" / "triage"
 
@@ -113,3 +114,50 @@ async def test_sign_offs_and_lab_results_without_symptoms_are_not_emergencies(gu
     for message in ("thanks for your help, bye", "ok thank you, goodbye", "my neutrophils were low last week"):
         reply = await guide.respond(guide.new_state("calm"), message)
         assert reply.kind != "emergency", message
+
+
+# --- with an LLM configured: a second opinion that may only raise the urgency ---------------------------
+SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")  # the LLM client lives on the session's loop
+
+
+def _triage_requests(fake_llm) -> list[dict]:
+    return [r for r in fake_llm.requests if r["messages"][-1]["content"].startswith("Triage this message")]
+
+
+@SESSION_LOOP
+async def test_the_models_red_raises_an_offline_green(llm_guide, fake_llm) -> None:
+    fake_llm.behaviour = "answer"
+    fake_llm.triage_reply = '{"urgency": "red", "category": "crs_icans", "reason": "word-finding after CAR-T"}'
+    try:
+        reply = await llm_guide.respond(llm_guide.new_state("llm-red"), "what are the side effects of ribociclib?")
+    finally:
+        fake_llm.triage_reply = FakeOpenAI.triage_reply
+    assert reply.kind == "emergency" and reply.urgency == "red" and "CAR-T" in reply.text
+
+
+@SESSION_LOOP
+async def test_the_models_amber_raises_green_to_amber_but_never_lowers(llm_guide, fake_llm) -> None:
+    fake_llm.behaviour = "answer"
+    fake_llm.triage_reply = '{"urgency": "amber", "category": "diarrhoea", "reason": "loose stools"}'
+    try:
+        amber = await llm_guide.respond(llm_guide.new_state("llm-amber"), "what are the side effects of ribociclib?")
+        fake_llm.triage_reply = '{"urgency": "green", "category": "none", "reason": "fine"}'
+        fake_llm.requests.clear()
+        red = await llm_guide.respond(llm_guide.new_state("llm-green"), "I'm on chemo and my temperature is 38.9")
+    finally:
+        fake_llm.triage_reply = FakeOpenAI.triage_reply
+    assert amber.kind == "answer" and amber.urgency == "amber" and amber.text.startswith("**📞 Contact your care team")
+    assert red.kind == "emergency" and not _triage_requests(fake_llm), "an offline red never waits for the model"
+
+
+@pytest.mark.parametrize(
+    "behaviour, triage_reply",
+    [("answer", "I think this is fine!"), ("answer", '{"urgency": "purple"}'), ("error500", "{}")],
+)
+async def test_model_faults_leave_the_offline_decision(llm_guide, fake_llm, behaviour, triage_reply) -> None:
+    fake_llm.behaviour, fake_llm.triage_reply = behaviour, triage_reply
+    try:
+        reply = await llm_guide.respond(llm_guide.new_state("llm-fault"), "what are the side effects of ribociclib?")
+    finally:
+        fake_llm.behaviour, fake_llm.triage_reply = "answer", FakeOpenAI.triage_reply
+    assert reply.kind == "answer" and reply.urgency == "green" and "[1]" in reply.text
