@@ -49,23 +49,42 @@ def test_every_category_has_a_reason_and_a_question_whose_options_map_to_urgenci
         assert "red" in category.question.urgencies and "green" in category.question.urgencies
 
 
-@pytest.fixture(scope="module")
-def heldout_v1(guide) -> dict[str, float]:
+# Floors just under the measured figures (docs/SAFETY.md). v1 was run once before tuning (first run of
+# today's rules: red recall 0.400) and once with the new design before any tuning on its messages; v2 was
+# written after tuning and run once. Neither is ever used for training.
+FLOORS = {
+    "heldout_v1.jsonl": {
+        "red_recall": 0.97,
+        "red_caught": 0.98,
+        "green_to_emergency": 0.02,
+        "green_triage_question": 0.06,
+        "amber_amber_or_red": 0.92,
+    },
+    "heldout_v2.jsonl": {
+        "red_recall": 0.95,
+        "red_caught": 0.95,
+        "green_to_emergency": 0.04,
+        "green_triage_question": 0.02,
+        "amber_amber_or_red": 0.94,
+    },
+}
+AT_MOST = {"green_to_emergency", "green_triage_question"}
+
+
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def heldout(request, guide) -> tuple[str, dict[str, float]]:
     import asyncio
 
-    return figures(asyncio.run(play(guide, read("heldout_v1.jsonl"))))
+    return request.param, figures(asyncio.run(play(guide, read(request.param))))
 
 
-def test_heldout_v1_red_messages_are_routed(heldout_v1) -> None:
-    assert heldout_v1["red_recall"] >= 0.96 and heldout_v1["red_caught"] >= 0.98, heldout_v1
-
-
-def test_heldout_v1_green_messages_are_rarely_escalated(heldout_v1) -> None:
-    assert heldout_v1["green_to_emergency"] <= 0.02 and heldout_v1["green_triage_question"] <= 0.08, heldout_v1
-
-
-def test_heldout_v1_amber_messages_are_graded_amber_or_red(heldout_v1) -> None:
-    assert heldout_v1["amber_amber_or_red"] >= 0.90, heldout_v1
+def test_heldout_sets_hold_their_floors(heldout) -> None:
+    name, measured = heldout
+    for figure, floor in FLOORS[name].items():
+        if figure in AT_MOST:
+            assert measured[figure] <= floor, (name, figure, measured)
+        else:
+            assert measured[figure] >= floor, (name, figure, measured)
 
 
 async def test_an_amber_answer_is_led_by_contact_your_team_today(guide, settings) -> None:
