@@ -91,7 +91,12 @@ def chainlit_server(
                         break
                 except httpx.HTTPError:
                     time.sleep(0.5)
-            yield base
+            try:
+                yield base
+            except BaseException:  # show the server's side of a failure (pytest prints it with the failure)
+                log.flush()
+                print(f"--- server log tail ({log_path}) ---\n{log_path.read_text()[-6000:]}")
+                raise
         finally:
             process.terminate()
             try:

@@ -191,7 +191,7 @@ class OncoGuide:
             state.pending = None
             return self._reply(state, "answer", load_prompt("forgot.md"), timings, remember=text)
 
-        triage = self.triager.assess(text, history)
+        triage = await asyncio.to_thread(self.triager.assess, text, history)  # keeps the event loop free
         asked, state.pending_triage = state.pending_triage, None
         if asked is not None and triage.urgency != "red":  # a new emergency always wins over the answer
             triage = self.triager.answer_to_question(asked, text, history)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +145,7 @@ class KnowledgeBase:
 
     def __init__(self, collection, weights: RetrievalWeights | None = None) -> None:
         self.collection = collection
+        self._query_lock = threading.Lock()
         self.weights = weights or RetrievalWeights()
         if self.weights.fusion not in ("score", "rrf"):
             raise ValueError(f"unknown fusion '{self.weights.fusion}' (score | rrf)")
@@ -196,9 +198,10 @@ class KnowledgeBase:
         if not self.chunks:
             return [], {}, None
         vector = embed_text(query)
-        result = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(n, len(self.chunks)), include=["distances"]
-        )
+        with self._query_lock:  # one Chroma query at a time: searches run in worker threads
+            result = self.collection.query(
+                query_embeddings=[vector.tolist()], n_results=min(n, len(self.chunks)), include=["distances"]
+            )
         ids = result["ids"][0]
         return ids, {cid: 1.0 - dist for cid, dist in zip(ids, result["distances"][0], strict=True)}, vector
 
