@@ -75,6 +75,7 @@ class ChainlitClient:
         self._pending_message: str | None = None  # the user message whose turn we are waiting for
         self._finished_runs: set[str] = set()  # user message ids whose on_message step has ended
         self.chat_started = asyncio.Event()  # on_chat_start has finished
+        self._last_event = 0.0  # loop time of the last message event (for clicks, which have no turn marker)
         self._resumed = asyncio.Event()
         self._register()
 
@@ -96,6 +97,7 @@ class ChainlitClient:
         @sio.on("stream_token")
         async def stream_token(data: dict[str, Any]) -> None:
             self._tokens += 1
+            self._last_event = asyncio.get_running_loop().time()
             message = self._messages.get(data.get("id", ""))
             if message is not None and not data.get("isInput"):
                 message["output"] = str(message.get("output", "")) + data.get("token", "")
@@ -118,6 +120,7 @@ class ChainlitClient:
                 self._task_done.set()
 
     def _upsert(self, data: dict[str, Any]) -> None:
+        self._last_event = asyncio.get_running_loop().time()
         if "message" not in str(data.get("type", "")):
             self._steps.append(data)
             if data.get("name") == "on_message" and data.get("end") and data.get("parentId"):
@@ -202,12 +205,17 @@ class ChainlitClient:
         async with httpx.AsyncClient(base_url=self.base_url, headers=self.headers, timeout=timeout) as http:
             response = await http.post("/project/action", json={"sessionId": self.session_id, "action": action})
             response.raise_for_status()
-        # The callback has run when the HTTP call returns; its messages may still be in flight.
-        deadline = asyncio.get_running_loop().time() + 5
-        while len(self._order) == start and asyncio.get_running_loop().time() < deadline:
+        # The callback has run when the HTTP call returns; its messages may still be in flight on the
+        # websocket. Wait for an assistant message, then until the events have been quiet for 0.2 s.
+        loop = asyncio.get_running_loop()
+        seconds = loop.time() - clock
+        deadline = loop.time() + 10
+        while loop.time() < deadline:
+            replied = any(self._messages[m].get("type") == "assistant_message" for m in self._order[start:])
+            if replied and loop.time() - self._last_event >= 0.2:
+                break
             await asyncio.sleep(0.02)
-        await asyncio.sleep(0.05)
-        return self._turn_end(start, asyncio.get_running_loop().time() - clock)
+        return self._turn_end(start, seconds)
 
     async def close(self) -> None:
         if self.sio.connected:

@@ -85,3 +85,17 @@ async def test_a_failing_pipeline_still_answers_every_message_kindly(session_dir
         assert len(turn.assistant) == 1, turn
         assert "something went wrong on my side" in turn.text and "**112**" in turn.text
         assert "Traceback" not in turn.text and "Error" not in turn.text
+
+
+async def test_triage_question_buttons_route_the_held_back_message(server):
+    """Unsure → one triage question with buttons; the amber button gives the answer led by the amber note."""
+    client = ChainlitClient(server)
+    await client.connect()
+    try:
+        question = await client.ask("my back has been aching more this week, I have bone mets")
+        options = [a for a in question.actions if a["name"] == "clarify_option"]
+        assert "legs" in question.text and [a["label"] for a in options][:2] == ["Yes", "No, just the pain"]
+        answer = await client.click(next(a for a in options if a["label"] == "No, just the pain"))
+    finally:
+        await client.close()
+    assert "Contact your care team today about new or worse back pain" in answer.text and "[1]" in answer.text
