@@ -52,10 +52,26 @@ def start_building() -> None:
     threading.Thread(target=build, name="oncoguide-build", daemon=True).start()
 
 
+_rebuild_lock = asyncio.Lock()
+
+
 async def get_guide() -> OncoGuide:
-    """The process-wide pipeline, built once; waits for the start-up build if it is still running."""
+    """The process-wide pipeline, built once; waits for the start-up build if it is still running.
+
+    If the start-up build failed, the next turn tries once more (a passing fault must not leave the
+    process unable to answer for the rest of its life); a second failure is raised to the turn."""
+    global _guide, _guide_error
     if not _guide_ready.is_set():
         await asyncio.to_thread(_guide_ready.wait)
+    if _guide is None:
+        async with _rebuild_lock:
+            if _guide is None and _guide_error is not None:
+                log.error("the pipeline failed to build at start-up; trying again", exc_info=_guide_error)
+                try:
+                    _guide = await asyncio.to_thread(OncoGuide.build)
+                    _guide_error = None
+                except Exception as exc:
+                    _guide_error = exc
     if _guide is None:
         raise RuntimeError("OncoGuide could not start") from _guide_error
     return _guide

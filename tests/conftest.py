@@ -24,6 +24,11 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if exitstatus != 0:  # a failed run shows the servers' tracebacks (CI keeps nothing else)
+        for log in sorted(_SESSION_DIR.glob("*.log")):
+            text = log.read_text(errors="replace")
+            if "Traceback" in text:
+                print(f"\n--- {log.name}: first traceback ---\n{text[text.index('Traceback') - 300 :][:4000]}")
     if os.environ.get("ONCOGUIDE_KEEP_TEST_DIR"):  # keep server logs and data for debugging
         print(f"\ntest data and server logs kept in {_SESSION_DIR}")
         return

@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import joblib
 import numpy as np
 import scipy.sparse as sp
+
+# The pickled model names these classes. Importing them here, when the app imports the pipeline on its
+# main thread, keeps their imports out of the background thread that builds the pipeline at start-up
+# (concurrent first imports of the same packages from two threads can fail).
+import sklearn.feature_extraction.text
+import sklearn.linear_model
+import sklearn.pipeline  # noqa: F401
 
 MODEL_PATH = Path(__file__).with_name("model.joblib")
 URGENCIES = ("green", "amber", "red")
@@ -53,8 +61,6 @@ class TriageClassifier:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> TriageClassifier:
-        import joblib
-
         return cls(joblib.load(path))
 
     def features(self, texts: list[str], embeddings: np.ndarray) -> sp.csr_matrix:
