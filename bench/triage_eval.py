@@ -38,7 +38,7 @@ async def play(guide: OncoGuide, items: list[dict]) -> list[Outcome]:
         for earlier in item.get("context") or []:
             await guide.respond(state, earlier)
         reply = await guide.respond(state, item["message"])
-        outcomes.append(Outcome(item, reply.kind, getattr(reply, "urgency", None) or "green"))
+        outcomes.append(Outcome(item, reply.kind, reply.urgency))
     return outcomes
 
 

@@ -194,7 +194,7 @@ class OncoGuide:
         triage = await asyncio.to_thread(self.triager.assess, text, history)  # keeps the event loop free
         asked, state.pending_triage = state.pending_triage, None
         if asked is not None and triage.urgency != "red":  # a new emergency always wins over the answer
-            triage = self.triager.answer_to_question(asked, text, history)
+            triage = await asyncio.to_thread(self.triager.answer_to_question, asked, text, history)
             text = asked["message"]  # now answer what was held back
         triaged.append(triage)
         scope = assess_scope(text)

@@ -7,6 +7,8 @@ rules or the training data); the figures are reported in docs/SAFETY.md.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -151,40 +153,42 @@ def _triage_requests(fake_llm) -> list[dict]:
     return [r for r in fake_llm.requests if r["messages"][-1]["content"].startswith("Triage this message")]
 
 
+@contextmanager
+def model_triage(fake_llm, reply: str, behaviour: str = "answer") -> Iterator[None]:
+    """The fake endpoint answers triage checks with ``reply`` inside the block, then as by default."""
+    fake_llm.behaviour, fake_llm.triage_reply = behaviour, reply
+    try:
+        yield
+    finally:
+        fake_llm.behaviour, fake_llm.triage_reply = "answer", FakeOpenAI.triage_reply
+
+
 @SESSION_LOOP
 async def test_the_models_red_raises_an_offline_green(llm_guide, fake_llm) -> None:
-    fake_llm.behaviour = "answer"
-    fake_llm.triage_reply = '{"urgency": "red", "category": "crs_icans", "reason": "word-finding after CAR-T"}'
-    try:
+    with model_triage(fake_llm, '{"urgency": "red", "category": "crs_icans", "reason": "word-finding after CAR-T"}'):
         reply = await llm_guide.respond(llm_guide.new_state("llm-red"), "what are the side effects of ribociclib?")
-    finally:
-        fake_llm.triage_reply = FakeOpenAI.triage_reply
     assert reply.kind == "emergency" and reply.urgency == "red" and "CAR-T" in reply.text
 
 
 @SESSION_LOOP
 async def test_the_models_amber_raises_green_to_amber_but_never_lowers(llm_guide, fake_llm) -> None:
-    fake_llm.behaviour = "answer"
-    fake_llm.triage_reply = '{"urgency": "amber", "category": "diarrhoea", "reason": "loose stools"}'
-    try:
+    with model_triage(fake_llm, '{"urgency": "amber", "category": "diarrhoea", "reason": "loose stools"}'):
         amber = await llm_guide.respond(llm_guide.new_state("llm-amber"), "what are the side effects of ribociclib?")
-        fake_llm.triage_reply = '{"urgency": "green", "category": "none", "reason": "fine"}'
+    with model_triage(fake_llm, '{"urgency": "green", "category": "none", "reason": "fine"}'):
         fake_llm.requests.clear()
         red = await llm_guide.respond(llm_guide.new_state("llm-green"), "I'm on chemo and my temperature is 38.9")
-    finally:
-        fake_llm.triage_reply = FakeOpenAI.triage_reply
     assert amber.kind == "answer" and amber.urgency == "amber" and amber.text.startswith("**📞 Contact your care team")
     assert red.kind == "emergency" and not _triage_requests(fake_llm), "an offline red never waits for the model"
 
 
+@SESSION_LOOP
 @pytest.mark.parametrize(
     "behaviour, triage_reply",
     [("answer", "I think this is fine!"), ("answer", '{"urgency": "purple"}'), ("error500", "{}")],
 )
 async def test_model_faults_leave_the_offline_decision(llm_guide, fake_llm, behaviour, triage_reply) -> None:
-    fake_llm.behaviour, fake_llm.triage_reply = behaviour, triage_reply
-    try:
+    with model_triage(fake_llm, triage_reply, behaviour):
+        fake_llm.requests.clear()
         reply = await llm_guide.respond(llm_guide.new_state("llm-fault"), "what are the side effects of ribociclib?")
-    finally:
-        fake_llm.behaviour, fake_llm.triage_reply = "answer", FakeOpenAI.triage_reply
+    assert _triage_requests(fake_llm), "the model was asked"
     assert reply.kind == "answer" and reply.urgency == "green" and "[1]" in reply.text
