@@ -20,6 +20,7 @@ from typing import Literal
 
 from chains.memory import PendingClarification, needs_referent, substitute_referent
 from chains.safety import display_safe
+from chains.text import context
 from chains.vocabulary import WORD_RE, Vocabulary
 
 GateKind = Literal["none", "cut_off", "trailing_off", "no_referent", "too_little"]
@@ -308,12 +309,6 @@ _CLAUSE_OPENERS = {
 }  # fmt: skip
 
 
-# Someone else's advice reported without its content: "my husband thinks i should", "the nurse told me i can't".
-_REPORTED_ADVICE = re.compile(
-    r"\b(?<!don't )(?<!do not )(?<!not )(?:said|says|told (?:me|us|her|him)|tells (?:me|us)|thinks|mentioned|advised|"
-    r"recommended|suggested|explained|warned (?:me|us))\b",
-    re.IGNORECASE,
-)
 _MODAL_ENDINGS = {
     "should", "shouldn't", "could", "couldn't", "can", "can't", "must", "mustn't", "might", "may", "will", "won't",
     "would", "wouldn't", "need", "needed",
@@ -356,7 +351,7 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
     if last in OBJECT_VERBS and not fronted:
         return True, last  # "Does Enhertu cause"
     last_clause = re.split(r"\b(?:but|and|so|although|though|yet)\b|[,;]", core)[-1]
-    if last in _MODAL_ENDINGS and previous in SUBJECT_PRONOUNS and _REPORTED_ADVICE.search(last_clause):
+    if last in _MODAL_ENDINGS and previous in SUBJECT_PRONOUNS and context.reports_advice(last_clause):
         return True, last  # "the nurse told me that while on ribociclib i should", "the surgeon said i couldn't"
     if last in SUBJECT_PRONOUNS and previous in _SUBORDINATORS:
         return True, last  # "my fertility doctor mentioned that if i"

@@ -18,6 +18,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from chains.text import context
 from chains.vocabulary import EntityMention, Vocabulary
 
 LIST_FIELDS = (
@@ -79,18 +80,6 @@ _STRONG_ONSET = re.compile(
     r"is it|is there|is that|is this|are there|should i|will i|would|explain|tell me)\b",
     re.I,
 )
-_NEGATION_CUE = re.compile(
-    r"(?P<prep>\b(?:no(?!\s+longer\b)|without|none|free\s+of|zero)\b)"
-    r"|\b(?:not|never|nor|neither|refused|refuse|declined|decline|skipped\s+(?=the\b)|said\s+no\s+to|opted\s+out\s+of)\b"
-    r"|(?<!ca)(?<!could)n't\b|\b(?:dont|didnt|doesnt|havent|hasnt|isnt|wasnt|arent|werent|wont)\b",
-    re.I,
-)
-_NEGATION_END = re.compile(
-    r"[.,;:!?()]|\s[-–]\s|\b(?:but|so|though|although|however|except|just|only|yet|because|now|instead)\b"
-    r"|\band\s+(?:i|i'm|im|my|it|there|now|the|they|he|she|we|then|also|was|am)\b",
-    re.I,
-)
-_NEGATION_END_PREP = re.compile(r"\b(?:from|since|while|on|with|after|for|during)\b", re.I)
 _WORRY = re.compile(
     r"\b(?:worried|worry|worries|worrying|afraid|scared|concerned|nervous|fear|fears|risk|chance|chances|"
     r"prevent|preventing|avoid|avoiding|cause|causes|about\s+getting)\b(?:\s+\S+){0,3}\s*$",
@@ -523,7 +512,7 @@ class _Sentence:
         self.text = text
         self.speakers = [(m.start(), m.lastgroup == "me") for m in _SPEAKER.finditer(text)]
         self.question_at = _question_start(text)
-        self.negations = _negation_spans(text)
+        self.negations = context.fact_negation_spans(text)
         self.boundaries = [m.start() for m in _BOUNDARY.finditer(text)]
 
     def about_me(self, pos: int) -> bool:
@@ -577,19 +566,6 @@ def _question_start(text: str) -> int:
         return len(text) if ME_WORD.search(text) else 0
     asked = [pos for pos in onsets if _STRONG_ONSET.match(text, pos)]
     return asked[0] if asked else len(text)
-
-
-def _negation_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for cue in _NEGATION_CUE.finditer(text):
-        limit = min(len(text), cue.end() + 50)
-        stop = _NEGATION_END.search(text, cue.end(), limit)
-        end = stop.start() if stop else limit
-        if cue.group("prep"):  # "no side effects from letrozole": the negation ends at the preposition
-            prep = _NEGATION_END_PREP.search(text, cue.end(), end)
-            end = prep.start() if prep else end
-        spans.append((cue.start(), end))
-    return spans
 
 
 def _add(values: list[str], value: str) -> None:

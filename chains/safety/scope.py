@@ -1,0 +1,57 @@
+"""Scope and advice limits: off-topic requests, prompt injection, and questions OncoGuide answers only in general.
+
+- Off topic: a clearly unrelated topic or task (travel, code, recipes, sport ...) with no health term.
+- Injection: attempts to override the rules, change role, or extract the prompt. It is out of scope unless a
+  legitimate health question remains once the injection wording is removed; prompt extraction and requests
+  for prescriptions or illicit drugs are always out of scope.
+- Advice limits: individual dosing, start/stop/change questions and requests to interpret the patient's own
+  results get general information plus a plain statement of who decides.
+
+Rules live in ``scope_rules.yaml``, each with an id and examples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from chains.text.normalise import normalise
+from chains.text.rules import load_rules
+
+RULES = load_rules(Path(__file__).parent / "scope_rules.yaml")
+_PROMPT_EXTRACTION = RULES["prompt_extraction"]
+INJECTION = RULES["injection"]
+_ILLICIT = RULES["illicit"]
+OFF_TOPIC = RULES["off_topic"]
+_GENERIC_TASK = RULES["generic_task"]
+HEALTH_TERMS = RULES["health_terms"]
+_LEGIT_QUESTION = RULES["legit_question"]
+DOSING = RULES["dosing"]
+DIRECTIVE = RULES["directive"]
+LAB_INTERPRETATION = RULES["lab_interpretation"]
+ADVICE_LIMIT_NOTES: dict[str, str] = RULES.tables["advice_limit_notes"]
+
+
+@dataclass(frozen=True)
+class ScopeResult:
+    out_of_scope: bool
+    injection: bool
+    advice_limits: tuple[str, ...]  # "dosing", "directive", "lab_interpretation"
+
+
+def assess_scope(message: str) -> ScopeResult:
+    """Off-topic requests, injection attempts and the advice limits that apply to a message."""
+    text = normalise(message)
+    extraction = bool(_PROMPT_EXTRACTION.search(text))
+    injection = extraction or bool(INJECTION.search(text))
+    illicit = bool(_ILLICIT.search(text))
+    remainder = _PROMPT_EXTRACTION.sub(" ", INJECTION.sub(" ", text)) if injection else text
+    health = bool(HEALTH_TERMS.search(remainder))
+    off_topic = not health and bool(OFF_TOPIC.search(remainder) or _GENERIC_TASK.search(remainder))
+    if injection:
+        legitimate = health and bool(_LEGIT_QUESTION.search(remainder)) and not OFF_TOPIC.search(remainder)
+        out_of_scope = extraction or illicit or off_topic or not legitimate
+    else:
+        out_of_scope = off_topic or illicit
+    limits = [name for name in ("dosing", "directive", "lab_interpretation") if RULES[name].search(text)]
+    return ScopeResult(out_of_scope=out_of_scope, injection=injection, advice_limits=tuple(limits))
