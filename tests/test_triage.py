@@ -53,29 +53,36 @@ def test_every_category_has_a_reason_and_a_question_whose_options_map_to_urgenci
 
 # Floors just under the measured figures (docs/SAFETY.md). v1 was run once before tuning (first run of
 # today's rules: red recall 0.400) and once with the new design before any tuning on its messages; v2 was
-# written during tuning and run once; v3 written after the last retraining and run once. None is ever used
-# for training.
+# written during tuning and run once; v3 written after a retraining and run once; v4 written while the
+# final design was tuned, not read until it was frozen, then run once. None is ever used for training.
 FLOORS = {
     "heldout_v1.jsonl": {
         "red_recall": 0.97,
-        "red_caught": 0.98,
+        "red_caught": 0.99,
         "green_to_emergency": 0.02,
         "green_triage_question": 0.06,
-        "amber_amber_or_red": 0.95,
+        "amber_amber_or_red": 0.93,
     },
     "heldout_v2.jsonl": {
-        "red_recall": 0.95,
-        "red_caught": 0.96,
+        "red_recall": 0.97,
+        "red_caught": 0.98,
         "green_to_emergency": 0.04,
         "green_triage_question": 0.02,
-        "amber_amber_or_red": 0.96,
+        "amber_amber_or_red": 0.94,
     },
     "heldout_v3.jsonl": {
-        "red_recall": 0.96,
-        "red_caught": 0.98,
+        "red_recall": 0.99,
+        "red_caught": 0.99,
         "green_to_emergency": 0.02,
-        "green_triage_question": 0.05,
+        "green_triage_question": 0.04,
         "amber_amber_or_red": 0.96,
+    },
+    "heldout_v4.jsonl": {
+        "red_recall": 0.98,
+        "red_caught": 0.99,
+        "green_to_emergency": 0.02,
+        "green_triage_question": 0.06,
+        "amber_amber_or_red": 0.90,
     },
 }
 AT_MOST = {"green_to_emergency", "green_triage_question"}
@@ -192,3 +199,33 @@ async def test_model_faults_leave_the_offline_decision(llm_guide, fake_llm, beha
         reply = await llm_guide.respond(llm_guide.new_state("llm-fault"), "what are the side effects of ribociclib?")
     assert _triage_requests(fake_llm), "the model was asked"
     assert reply.kind == "answer" and reply.urgency == "green" and "[1]" in reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "been sick 3 times today and had 4 runny poos since breakfast",
+        "my port site is a bit red and sore, and mouth ulcers again but still eating",
+    ],
+)
+def test_two_different_ambers_in_one_message_make_a_red(message: str) -> None:
+    triage = Triager().assess(message, ["I'm on chemo"])
+    assert triage.urgency == "red", triage
+    assert triage.source in {"two ambers", "classifier", "rule"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "been sick 3 times today, on chemo, no temp, drinking ok",
+        "itchy rash on my arms since my keytruda, no blisters, otherwise fine",
+    ],
+)
+def test_one_amber_with_background_and_reassurance_stays_amber(message: str) -> None:
+    assert len(Triager().amber_features(message)) <= 1, Triager().amber_features(message)
+
+
+def test_feature_split_leaves_out_denials_and_reassurance() -> None:
+    from chains.text.context import split_features
+
+    assert split_features("sick 3 times and 4 runny poos, no temp, feel ok") == ["sick 3 times", "4 runny poos"]

@@ -39,7 +39,7 @@ _TEMPERATURE = RULES["temperature"]
 _TEMPERATURE_WORDS = RULES["temperature_words"]
 _MEASURE = RULES["measure"]
 _THRESHOLD_BEFORE = RULES["threshold_before"]
-_ACTIVE_TREATMENT = RULES["active_treatment"]
+ACTIVE_TREATMENT = RULES["active_treatment"]
 _TREATMENT_ENDED = RULES["treatment_ended"]
 _LOW_COUNTS = RULES["low_counts"]
 _THRESHOLD_VALUES = frozenset(float(v) for v in RULES.tables["threshold_values"])
@@ -114,7 +114,7 @@ def _fever_applies(text: str) -> bool:
     if _LOW_COUNTS.search(text) or not _TREATMENT_ENDED.search(text):
         return True  # low counts; or on treatment; or not stated (the decision above)
     # Treatment ended: only a treatment mentioned elsewhere (e.g. "now on kisqali") keeps it an emergency.
-    return bool(_ACTIVE_TREATMENT.search(_TREATMENT_ENDED.sub(" ", text)))
+    return bool(ACTIVE_TREATMENT.search(_TREATMENT_ENDED.sub(" ", text)))
 
 
 def _temperatures(doc: Doc, history_text: str) -> list[tuple[re.Match[str], float]]:

@@ -13,6 +13,8 @@ this module holds the logic that reads them:
 - ``fact_negation_spans``: the spans a negation covers in a statement of facts ("no side effects from letrozole"
   negates the side effects, not letrozole) — used by the profile.
 - ``reports_advice``: someone else's advice reported ("the nurse told me i can't") — used by the clarify gate.
+- ``split_features``: the parts of a message where the patient moves to another symptom — used by triage for
+  "two ambers make a red".
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ _FACT_NEGATION_CUE = RULES["fact_negation_cue"]
 _FACT_NEGATION_END = RULES["fact_negation_end"]
 _FACT_NEGATION_END_PREP = RULES["fact_negation_end_prep"]
 _REPORTED_ADVICE = RULES["reported_advice"]
+_FEATURE_BREAK = RULES["feature_break"]
+_REASSURANCE = RULES["reassurance"]
 _QUOTED = re.compile(r"(?:^|(?<=[\s(\[:]))(['\"])(.+?)\1(?=[\s.,;:!?)\]]|$)")
 
 
@@ -221,3 +225,19 @@ def fact_negation_spans(text: str) -> list[tuple[int, int]]:
 def reports_advice(clause: str) -> bool:
     """Someone else's advice reported in ``clause``: "my husband thinks i should", "the nurse told me"."""
     return bool(_REPORTED_ADVICE.search(clause))
+
+
+def split_features(message: str, min_words: int = 2) -> list[str]:
+    """The parts of a message where the patient moves from one symptom to another ("sick 3 times, and 4 runny
+    poos", "rash on my hands plus a new cough"); parts shorter than ``min_words`` join the one before, and
+    parts that deny or reassure ("no temp", "breathing ok", "feel fine") are left out."""
+    parts: list[str] = []
+    for piece in _FEATURE_BREAK.split(message):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if parts and len(piece.split()) < min_words:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return [part for part in parts if not _REASSURANCE.search(part)]

@@ -50,6 +50,8 @@ class TriageClassifier:
         self.category_model = bundle["category_model"]
         self.embedding_weight = float(bundle["embedding_weight"])
         self.trained_on = bundle.get("trained_on", {})
+        self.part_urgency_model = bundle["part_urgency_model"]
+        self.part_category_model = bundle["part_category_model"]
         # Per-message fast path: scikit-learn's own analyzers and fitted vocabularies, scored straight
         # against the models' coefficients (building a sparse matrix per message costs ~3 ms; this ~0.3).
         self._parts = []
@@ -100,16 +102,24 @@ class TriageClassifier:
     def predict(self, text: str, embedding: np.ndarray) -> Prediction:
         columns, values = self._sparse(text)
         tail = embedding.astype(np.float64) * self.embedding_weight
+        return self._predict(self.urgency_model, self.category_model, columns, values, tail)
+
+    def predict_part(self, text: str) -> Prediction:
+        """Words only (no embedding): for the parts of one message, each a symptom or two."""
+        columns, values = self._sparse(text)
+        return self._predict(self.part_urgency_model, self.part_category_model, columns, values, np.zeros(0))
+
+    def _predict(self, urgency_model, category_model, columns: np.ndarray, values: np.ndarray, tail: np.ndarray):
         start = self._embedding_offset
-        urgency_p = self._probabilities(self.urgency_model, columns, values, tail, start)
-        urgency = dict(zip(self.urgency_model.classes_, urgency_p, strict=True))
-        categories = self._probabilities(self.category_model, columns, values, tail, start)
+        urgency_p = self._probabilities(urgency_model, columns, values, tail, start)
+        urgency = dict(zip(urgency_model.classes_, urgency_p, strict=True))
+        categories = self._probabilities(category_model, columns, values, tail, start)
         best = int(np.argmax(categories))
         return Prediction(
             red=float(urgency["red"]),
             amber=float(urgency["amber"]),
             green=float(urgency["green"]),
-            category=str(self.category_model.classes_[best]),
+            category=str(category_model.classes_[best]),
             category_probability=float(categories[best]),
         )
 

@@ -9,8 +9,9 @@ The decision, in order (UKONS 24-hour triage logic; sources in docs/SAFETY.md):
    unsure, with the category's question and buttons (unless its category model finds no symptom at all).
 3. Amber: the classifier's red + amber probability at or above ``AMBER_AT`` for a category that has an
    amber grade (chest pain or thoughts of self-harm never do), or a temperature on
-   treatment between ``AMBER_TEMPERATURE_C`` and the fever threshold. Two different amber findings
-   (the temperature and another category) make it red.
+   treatment between ``AMBER_TEMPERATURE_C`` and the fever threshold. Two different amber findings make it
+   red: the temperature and another category, or two parts of the message (split where the patient moves
+   to another symptom) that the classifier grades amber in two different categories.
 4. Otherwise green.
 
 Thresholds were chosen by leave-one-author-out cross-validation on the training data only.
@@ -18,6 +19,7 @@ Thresholds were chosen by leave-one-author-out cross-validation on the training 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -27,12 +29,17 @@ import yaml
 
 from chains.embeddings import embed_text
 from chains.safety import current_temperature_c, detect_red_flag
+from chains.safety.urgency import ACTIVE_TREATMENT
+from chains.text.context import split_features
+from chains.text.normalise import normalise
 from chains.triage.classifier import Prediction, TriageClassifier, default_classifier, window_text
 
 Urgency = Literal["red", "amber", "green", "unsure"]
 RED_AT = 0.5
 ASK_AT = 0.20
 AMBER_AT = 0.5
+FEATURE_AMBER_AT = 0.5  # one part of a message graded amber by words alone (two such parts make a red)
+FEATURE_CATEGORY_AT = 0.5
 RULE_DOUBT_BELOW = 0.10  # a rule's red with the classifier this sure of "not red" is asked about
 AMBER_TEMPERATURE_C = 37.5
 NEVER_DOUBTED = {"self_harm", "fever"}  # crisis wording and temperature readings are exact
@@ -100,6 +107,12 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[dict[str, Category], di
     return categories, dict(data["rule_categories"])
 
 
+def load_feature_groups(path: Path = CATALOGUE_PATH) -> dict[str, str]:
+    """Categories that name one finding in two ways (a rash after a drip is skin or allergy): one amber, not two."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {member: group[0] for group in data.get("same_finding", []) for member in group}
+
+
 class Triager:
     """Rules and the learned classifier together; built once per process."""
 
@@ -107,6 +120,10 @@ class Triager:
         self.classifier = classifier or default_classifier()
         self.fever_threshold_c = fever_threshold_c
         self.categories, self.rule_categories = load_catalogue()
+        self.feature_groups = load_feature_groups()
+        self.background_words = frozenset(
+            yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))["background_words"]
+        )
 
     def category(self, category_id: str) -> Category:
         return self.categories.get(category_id) or self.categories["none"]
@@ -120,6 +137,25 @@ class Triager:
         window = window_text(message, history)
         joined = self.classifier.predict(window, embed_text(window))
         return joined if joined.red > alone.red else alone
+
+    def _background(self, part: str) -> bool:
+        """Only the treatment the patient is on ("on chemo", "keytruda:"), not a finding."""
+        rest = ACTIVE_TREATMENT.sub(" ", normalise(part))
+        return not [word for word in re.findall(r"[a-z0-9']+", rest) if word not in self.background_words]
+
+    def amber_features(self, message: str) -> set[str]:
+        """The amber-graded categories found in separate parts of the message ("sick 3 times and 4 loose stools")."""
+        parts = [part for part in split_features(message) if not self._background(part)]
+        if len(parts) < 2:
+            return set()
+        found = set()
+        for part in parts:
+            prediction = self.classifier.predict_part(part)
+            category = self.category(prediction.category)
+            confident = prediction.category_probability >= FEATURE_CATEGORY_AT
+            if confident and prediction.red + prediction.amber >= FEATURE_AMBER_AT and category.amber:
+                found.add(self.feature_groups.get(category.id, category.id))
+        return found
 
     def assess(self, message: str, history: list[str] | tuple[str, ...] = ()) -> Triage:
         prediction = self.predict(message, history)
@@ -137,6 +173,10 @@ class Triager:
         classifier_amber = prediction.red + prediction.amber >= AMBER_AT
         if warm and classifier_amber and predicted.id != "fever_infection":
             return Triage("red", predicted, "two ambers", prediction.red, f"{temperature:.1f} °C", details)
+        if classifier_amber and predicted.amber:
+            features = self.amber_features(message)
+            if len(features) >= 2:
+                return Triage("red", predicted, "two ambers", prediction.red, ", ".join(sorted(features)), details)
         if prediction.red >= ASK_AT and predicted.id != "none":  # no symptom named: nothing to ask about
             return Triage("unsure", predicted, "classifier", prediction.red, details=details)
         if warm:

@@ -53,11 +53,15 @@ def fit(texts: list[str], embeddings: np.ndarray, urgencies: list[str], categori
     def model() -> LogisticRegression:
         return LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
 
+    lexical = vectorizer.transform(texts)
     return {
         "vectorizer": vectorizer,
         "urgency_model": model().fit(features, urgencies),
         "category_model": model().fit(features, categories),
         "embedding_weight": EMBEDDING_WEIGHT,
+        # Words only, for the parts of a message ("two ambers make a red"): no embedding per part.
+        "part_urgency_model": model().fit(lexical, urgencies),
+        "part_category_model": model().fit(lexical, categories),
     }
 
 
