@@ -53,36 +53,57 @@ def test_every_category_has_a_reason_and_a_question_whose_options_map_to_urgenci
 
 # Floors just under the measured figures (docs/SAFETY.md). v1 was run once before tuning (first run of
 # today's rules: red recall 0.400) and once with the new design before any tuning on its messages; v2 was
-# written during tuning and run once; v3 written after a retraining and run once; v4 written while the
-# final design was tuned, not read until it was frozen, then run once. None is ever used for training.
+# written during tuning and run once; v3 to v7 each written by new writers, not read until the model of the
+# day was trained, then run once (tests/data/triage/README.md). None is ever used for training.
 FLOORS = {
     "heldout_v1.jsonl": {
         "red_recall": 0.97,
         "red_caught": 0.99,
         "green_to_emergency": 0.02,
-        "green_triage_question": 0.06,
-        "amber_amber_or_red": 0.93,
+        "green_triage_question": 0.05,
+        "amber_amber_or_red": 0.92,
     },
     "heldout_v2.jsonl": {
         "red_recall": 0.97,
-        "red_caught": 0.98,
-        "green_to_emergency": 0.04,
-        "green_triage_question": 0.02,
+        "red_caught": 0.97,
+        "green_to_emergency": 0.03,
+        "green_triage_question": 0.03,
         "amber_amber_or_red": 0.94,
     },
     "heldout_v3.jsonl": {
         "red_recall": 0.99,
         "red_caught": 0.99,
         "green_to_emergency": 0.02,
-        "green_triage_question": 0.04,
+        "green_triage_question": 0.06,
         "amber_amber_or_red": 0.96,
     },
     "heldout_v4.jsonl": {
         "red_recall": 0.98,
         "red_caught": 0.99,
         "green_to_emergency": 0.02,
-        "green_triage_question": 0.06,
-        "amber_amber_or_red": 0.90,
+        "green_triage_question": 0.03,
+        "amber_amber_or_red": 0.9,
+    },
+    "heldout_v5.jsonl": {
+        "red_recall": 0.98,
+        "red_caught": 0.99,
+        "green_to_emergency": 0.04,
+        "green_triage_question": 0.04,
+        "amber_amber_or_red": 0.93,
+    },
+    "heldout_v6.jsonl": {
+        "red_recall": 0.98,
+        "red_caught": 0.99,
+        "green_to_emergency": 0.06,
+        "green_triage_question": 0.08,
+        "amber_amber_or_red": 0.9,
+    },
+    "heldout_v7.jsonl": {
+        "red_recall": 0.98,
+        "red_caught": 0.99,
+        "green_to_emergency": 0.03,
+        "green_triage_question": 0.05,
+        "amber_amber_or_red": 0.96,
     },
 }
 AT_MOST = {"green_to_emergency", "green_triage_question"}

@@ -5,8 +5,9 @@ The decision, in order (UKONS 24-hour triage logic; sources in docs/SAFETY.md):
    make it red. If the learned classifier is almost sure nothing urgent is meant (a rule fooled by a
    hypothetical it did not see), the rule's finding is asked about instead of assumed; crisis wording
    and temperature readings are never downgraded.
-2. The learned classifier's probability of red: at or above ``RED_AT`` → red; at or above ``ASK_AT`` →
-   unsure, with the category's question and buttons (unless its category model finds no symptom at all).
+2. The learned classifier's probability of red: at or above ``RED_AT`` → red (or, when its category model
+   finds no symptom at all, the generic "is this happening now?" question); at or above ``ASK_AT`` → unsure,
+   with the category's question and buttons (unless its category model finds no symptom at all).
 3. Amber: the classifier's red + amber probability at or above ``AMBER_AT`` for a category that has an
    amber grade (chest pain or thoughts of self-harm never do), or a temperature on
    treatment between ``AMBER_TEMPERATURE_C`` and the fever threshold. Two different amber findings make it
@@ -166,8 +167,10 @@ class Triager:
             doubted = prediction.red < RULE_DOUBT_BELOW and flag.category not in NEVER_DOUBTED
             return Triage("unsure" if doubted else "red", category, "rule", prediction.red, flag.evidence, details)
         predicted = self.category(prediction.category)
-        if prediction.red >= RED_AT:
+        if prediction.red >= RED_AT and predicted.id != "none":
             return Triage("red", predicted, "classifier", prediction.red, details=details)
+        if prediction.red >= RED_AT:  # urgent-sounding but no symptom the category model knows: ask, don't assume
+            return Triage("unsure", predicted, "classifier", prediction.red, details=details)
         temperature = current_temperature_c(message, history)
         warm = temperature is not None and AMBER_TEMPERATURE_C <= temperature < self.fever_threshold_c
         classifier_amber = prediction.red + prediction.amber >= AMBER_AT
