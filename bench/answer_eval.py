@@ -24,6 +24,7 @@ from chains.settings import get_settings
 
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _CITATION = re.compile(r"\s*\[\d+\]")
+_BARE_URL = re.compile(r"\s*\(?https?://[^)\s]+\)?")  # a web address is followed, not read
 _MARKUP = re.compile(r"[*_`>#|]")
 
 
@@ -31,7 +32,8 @@ def prose(markdown: str) -> str:
     """The words a patient reads, one sentence per line-ending, without Markdown, links or citations."""
     lines = []
     for line in markdown.splitlines():
-        line = _MARKUP.sub("", _CITATION.sub("", _LINK.sub(r"\1", line))).strip().lstrip("-•0123456789. ").strip()
+        line = _MARKUP.sub("", _CITATION.sub("", _BARE_URL.sub("", _LINK.sub(r"\1", line)))).strip()
+        line = line.lstrip("-•0123456789. ").strip()
         if line:
             lines.append(line if line.endswith((".", "?", "!", ":")) else f"{line}.")
     return " ".join(lines)
@@ -48,8 +50,8 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def play(items: list[dict]) -> list[dict]:
-    guide = OncoGuide(get_settings())
+async def play(items: list[dict], guide: OncoGuide | None = None) -> list[dict]:
+    guide = guide or OncoGuide.build(get_settings())
     results = []
     for item in items:
         state = guide.new_state(f"answers-{item['id']}")

@@ -68,7 +68,9 @@ def main() -> None:
           f"({report.chunks_embedded / build_s:.1f} chunks/s, embedding included)\n")  # fmt: skip
     print(f"Offline engine, {answered} answered turns (warm process):\n")
     print("| stage | median ms | p95 ms |\n|---|---|---|")
-    order = ["input", "safety", "clarify", "memory", "retrieval", "answer", "finish", "total"]
+    from chains.pipeline import STAGES
+
+    order = [stage.__name__ for stage in STAGES] + ["total"]
     for stage in order + sorted(set(stages) - set(order)):
         if stage in stages:
             values = stages[stage]

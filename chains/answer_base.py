@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Protocol
+
+import yaml
 
 from chains.profile import PatientProfile
 from chains.prompts import load_prompt
@@ -20,6 +24,7 @@ class AnswerRequest:
     profile: PatientProfile
     original_message: str = ""
     interpretation_note: str | None = None  # "I took your message to mean ..." after a clarification
+    relevant: bool = True  # the one relevance decision (chains.retrieval.is_relevant) said the library covers it
 
 
 @dataclass
@@ -62,24 +67,40 @@ def sources_block(refs: list[SourceRef]) -> str:
     return "\n".join(lines)
 
 
-def personal_opening(profile: PatientProfile) -> str | None:
-    facts = profile.describe()
+@cache
+def _tones() -> list[tuple[re.Pattern[str], str]]:
+    data = yaml.safe_load(load_prompt("openings.yaml"))
+    return [(re.compile(tone["cue"], re.IGNORECASE), tone["line"]) for tone in data["tones"]]
+
+
+def opening_line(message: str) -> str | None:
+    """One line that fits what the patient wrote (fear, grief, frustration, money), or None: answer first."""
+    return next((line for cue, line in _tones() if cue.search(message)), None)
+
+
+def profile_line(profile: PatientProfile) -> str | None:
+    """What the patient told us that this answer keeps in mind, as short noun phrases (always grammatical)."""
+    facts = profile.noun_phrases()
     if not facts:
         return None
-    facts[0] = facts[0].removeprefix("your ")  # "Given your current treatment ...", not "your your"
-    joined = facts[0] if len(facts) == 1 else ", ".join(facts[:-1]) + " and " + facts[-1]
-    return f"Given your {joined}, here is what the guidance says."
+    return "*What you have told me:* " + "; ".join(facts) + ". Your care team can say how this applies to you."
 
 
-def related_questions(request: AnswerRequest, limit: int = 3) -> list[str]:
-    """Follow-up questions drawn from the other documents that came up in retrieval."""
-    seen = {request.passages[0].doc_id} if request.passages else set()
-    suggestions = []
-    for passage in request.passages[1:]:
-        if passage.doc_id in seen:
-            continue
-        seen.add(passage.doc_id)
-        suggestions.append(f"What should I know about {passage.title.split(':')[0].strip()}?")
-        if len(suggestions) >= limit:
-            break
+def related_questions(request: AnswerRequest, kb=None, exclude: set[str] | None = None, limit: int = 3) -> list[str]:
+    """Next questions: the other sections of the retrieved documents whose headings are patient questions."""
+    exclude = exclude or set()
+    suggestions: list[str] = []
+    seen: set[str] = set()
+    for passage in request.passages:
+        headings = [passage.heading]
+        if kb is not None:
+            headings += [chunk.heading for chunk in kb.document_chunks(passage.doc_id)]
+        for heading in headings:
+            key = re.sub(r"\W+", " ", heading.lower()).strip()
+            if key in seen or key in exclude or not heading.rstrip().endswith("?"):
+                continue
+            seen.add(key)
+            suggestions.append(heading.strip())
+            if len(suggestions) >= limit:
+                return suggestions
     return suggestions

@@ -16,9 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Literal
 
-from chains.memory import PendingClarification, needs_referent, substitute_referent
+import yaml
+
+from chains.memory import DUMMY_IT, PendingClarification, needs_referent, substitute_referent
+from chains.prompts import load_prompt
 from chains.safety import display_safe
 from chains.text import context
 from chains.vocabulary import WORD_RE, Vocabulary
@@ -81,6 +85,12 @@ DETERMINERS = {
 }
 FUNCTION_WORDS = ARTICLES | PREPOSITIONS | CONJUNCTIONS | AUXILIARIES | DETERMINERS
 WH_WORDS = {"what", "who", "which", "where", "whom", "whose", "how", "when", "why"}
+OBJECT_PRONOUNS = {"her", "him", "them", "me", "us", "you"}
+# Words that end a clause as adverbs or particles ("sore after", "go back in"), not as prepositions left open.
+ADVERB_PARTICLES = {
+    "after", "before", "afterwards", "in", "out", "back", "up", "down", "off", "over", "away", "again", "around",
+    "through", "along",
+}  # fmt: skip
 STRANDING_WORDS = {
     "used", "use", "talk", "talking", "ask", "asking", "look", "looking", "worry", "worried", "care", "pay", "deal",
     "dealing", "wait", "waiting", "listen", "apply", "go", "going", "come", "coming", "made", "aware", "eligible",
@@ -353,6 +363,13 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
     last_clause = re.split(r"\b(?:but|and|so|although|though|yet)\b|[,;]", core)[-1]
     if last in _MODAL_ENDINGS and previous in SUBJECT_PRONOUNS and context.reports_advice(last_clause):
         return True, last  # "the nurse told me that while on ribociclib i should", "the surgeon said i couldn't"
+    if not had_ellipsis and (
+        last in {"after", "before", "afterwards", "again", "later"}
+        or last in OBJECT_PRONOUNS
+        or (last in WH_WORDS and previous in {"and", "or", "but"})
+        or (last == "it" and previous in {"that", "this"} and len(words) > 2 and words[-3] in AUXILIARIES)
+    ):
+        return False, last  # "what checks will he have after", "will that scare her", "and when", "or is that it"
     if last in SUBJECT_PRONOUNS and previous in _SUBORDINATORS:
         return True, last  # "my fertility doctor mentioned that if i"
     if last in {"below", "above", "under", "over"} and previous in _THRESHOLD_VERBS:
@@ -363,6 +380,19 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
         return True, last  # "how long does lymphedema"
     if last not in FUNCTION_WORDS:
         return False, last
+    if (
+        last in ADVERB_PARTICLES
+        and not had_ellipsis
+        and (previous not in FUNCTION_WORDS or previous in ADVERB_PARTICLES or clause[-3:-1] == ["instead", "of"])
+    ):
+        return (
+            False,
+            last,
+        )  # "will my arm be sore after", "will they have to go back in", "before surgery instead of after"
+    if fronted and last in PREPOSITIONS and previous in {"it", "that", "this", "them", "they", "these", "those"}:
+        return False, last  # "what is it for", "what are they for"
+    if fronted and last in {"have", "has", "had", "do", "does", "did"} and previous not in FUNCTION_WORDS:
+        return False, last  # "what side effects does the immunotherapy part have"
     if last in PREPOSITIONS and previous in STRANDING_WORDS and fronted:
         return False, last  # "What is it used for", "what I'm going through", "something to worry about"
     if last == "for" and clause[:2] == ["how", "long"]:
@@ -431,10 +461,17 @@ def _history_names_referent(history: Sequence[str], vocabulary: Vocabulary) -> b
     return any(vocabulary.find_entities(turn, kinds=REFERENT_KINDS) for turn in history)
 
 
+@cache
+def _general_topic() -> re.Pattern[str]:
+    return re.compile(yaml.safe_load(load_prompt("question_kinds.yaml"))["general_topic"], re.IGNORECASE)
+
+
 def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], has_referent: bool) -> bool:
     """A question that points at something ("is it safe?") with nothing in message or history it can mean."""
     if has_referent or not _is_question(text):
         return False  # statements ("this is so hard", "thank you for explaining that") need no referent
+    if _general_topic().search(text):
+        return False  # "how do I pay for this", "is this normal to feel": the patient's situation, not a medicine
     if _history_names_referent(history, vocabulary):
         return False
     referring = _REFERRING_WORD.search(text)
@@ -449,6 +486,7 @@ def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], h
 def _names_its_own_antecedent(text: str) -> bool:
     """Enough content before the first pointer for it to point inside the message ("…a crisis line number to keep
     in my phone, my counsellor suggested it"), as opposed to "is it safe?" or "what about its side effects"."""
+    text = DUMMY_IT.sub(lambda m: " " * len(m.group(0)), text)  # "is it ok to…", "its spread…" point at nothing
     referring = _REFERRING_WORD.search(text)
     if referring is None or _MEDICINE_SLOT.search(text):
         return False  # "my friend took it": only a named medicine could be the antecedent, and none was named

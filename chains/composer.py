@@ -1,27 +1,34 @@
-"""Offline answer engine: a grounded composer that writes only from retrieved passages.
+"""Offline answer engine: a query-focused composer that writes only from retrieved passages.
 
-It assembles whole sections and key points of the best-matching documents into the answer shape
-(acknowledgement, explanation, current status and evidence, questions to ask, where to learn
-more), citing each block [n] to its source. Generative text is not used offline: tiny local
-models were measured to make dangerous medical errors.
+It splits the retrieved passages into sentences and bullets, scores each against the question with the
+signals already computed (the passage's cosine similarity from retrieval, and the rare question words the
+sentence shares, weighted by the keyword index's IDF), and leads with the two that answer the question.
+Supporting sentences follow, then the shape patients expect: evidence, when to call, questions to ask,
+where to learn more. Every sentence is cited [n] to its source. Generative text is not used offline: tiny
+local models were measured to make dangerous medical errors.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
 
 from chains.answer_base import (
     AnswerDraft,
     AnswerRequest,
     TokenSink,
     number_sources,
-    personal_opening,
+    opening_line,
+    profile_line,
     related_questions,
 )
 from chains.prompts import load_prompt
 from chains.retrieval import KnowledgeBase, bm25_tokens
+from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
 
 KEY_POINTS = "key points"
@@ -29,37 +36,75 @@ STATUS = "current status and evidence"
 WHEN_TO_CALL = "when to contact your care team"
 QUESTIONS = "questions to ask your care team"
 LEARN_MORE = "where to learn more"
-SPECIAL_SECTIONS = {KEY_POINTS, STATUS, WHEN_TO_CALL, QUESTIONS, LEARN_MORE}
-RELEVANCE_FLOOR = 0.25  # below this cosine similarity nothing retrieved is about the question
-SECOND_DOC_MARGIN = 0.06
-_SYMPTOM_WORDS = re.compile(
+NOT_ANSWER_TEXT = {STATUS, WHEN_TO_CALL, QUESTIONS, LEARN_MORE}
+LEAD_UNITS = 2  # the first two sentences answer what was asked
+DETAIL_UNITS = 5
+DETAIL_MARGIN = 0.25  # supporting sentences score within this of the lead
+WORD_WEIGHT = 0.12  # per rare question word a sentence shares (IDF-weighted, capped)
+HEADING_WEIGHT = 0.08  # the sentence's section heading shares a question word
+LENGTH_WEIGHT = 0.006  # per word over 20
+DEFINITION_WEIGHT = 0.3
+LEAD_IN_WORDS = 12  # a longer list introduction is left out rather than making one long sentence
+COVERAGE_IDF = 2.5  # question words this rare must appear in the answer when the passages have them
+ORDER_WEIGHT = 0.01  # a section's opening sentences say what it is about
+SUBJECTLESS = re.compile(r"^(?:it|this|these|that|those|they|he|she|its|their|both|such)\b", re.IGNORECASE)
+SYMPTOM_WORDS = re.compile(
     r"\b(side[\s-]?effects?|symptoms?|fever|temperature|warning|call|emergency|safe|risk|low|bleed\w*|pain|"
     r"infection|sick|diarrh\w*|rash|swell\w*|breath\w*)\b",
     re.IGNORECASE,
 )
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One sentence or bullet of a retrieved passage, with what it is scored by."""
+
+    text: str
+    doc_id: str
+    heading: str
+    similarity: float  # the passage's cosine similarity to the question
+    doc_rank: int
+    order: int
+    lead_in: str = ""  # the sentence introducing its list, when it is a list item
+
+    def standalone(self) -> str:
+        """The unit as a sentence that reads on its own: a list item keeps its list's introduction."""
+        if not self.lead_in or len(self.lead_in.split()) > LEAD_IN_WORDS:
+            return self.text
+        first = self.text.split(" ", 1)[0]
+        text = (
+            self.text
+            if first.isupper() or any(c.isupper() for c in first[1:])
+            else self.text[:1].lower() + self.text[1:]
+        )
+        return f"{self.lead_in.rstrip(':').rstrip()}: {text}"
+
+
+@cache
+def _question_kinds() -> dict[str, re.Pattern[str]]:
+    data = yaml.safe_load(load_prompt("question_kinds.yaml"))
+    return {kind: re.compile(cue, re.IGNORECASE) for kind, cue in data.items()}
+
+
 def _cite(text: str, n: int) -> str:
-    """Append ``[n]`` to each paragraph and bullet of a section."""
-    out = []
-    for line in text.splitlines():
-        stripped = line.rstrip()
-        if stripped and not stripped.endswith(":") and not stripped.startswith("#"):
-            stripped = f"{stripped} [{n}]"
-        out.append(stripped)
-    return "\n".join(out)
+    return f"{text.rstrip()} [{n}]"
 
 
-def _bullets(text: str) -> list[str]:
-    return [line.strip()[2:].strip() for line in text.splitlines() if line.strip().startswith(("- ", "* "))]
+_BARE_LINK = re.compile(r"^(?P<name>.+?)\s*\((?P<url>https?://[^)\s]+)\)\s*\.?$")
 
 
-def _overlap(question_tokens: set[str], text: str) -> int:
-    return len(question_tokens & set(bm25_tokens(text)))
+def _as_link(item: str) -> str:
+    """ "Name (https://…)" as a Markdown link, so the patient reads the name and follows the address."""
+    match = _BARE_LINK.match(item)
+    return f"[{match.group('name')}]({match.group('url')})" if match else item
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
 
 
 class ComposerEngine:
-    """Builds the answer from the knowledge base's own sections, deterministically."""
+    """Builds the answer from the knowledge base's own sentences, deterministically."""
 
     name = "composer"
 
@@ -69,106 +114,134 @@ class ComposerEngine:
     def _sections(self, doc_id: str) -> dict[str, str]:
         sections: dict[str, str] = {}
         for chunk in self.kb.document_chunks(doc_id):
-            key = chunk.heading
+            key = chunk.heading.lower()
             sections[key] = f"{sections[key]}\n\n{chunk.text}" if key in sections else chunk.text
         return sections
 
+    # --- choosing sentences ----------------------------------------------------------------------
+    def _candidates(self, passages: list[Passage]) -> list[Unit]:
+        doc_rank: dict[str, int] = {}
+        units: list[Unit] = []
+        if passages:  # the best document's key points: its own summary sentences compete too
+            top = passages[0]
+            for order, text in enumerate(split_units(self._sections(top.doc_id).get(KEY_POINTS, ""))):
+                units.append(Unit(text, top.doc_id, "Key points", top.similarity, 0, order))
+        for passage in passages:
+            rank = doc_rank.setdefault(passage.doc_id, len(doc_rank))
+            if passage.heading.lower() in NOT_ANSWER_TEXT:
+                continue
+            for order, (text, lead_in) in enumerate(units_with_lead_in(passage.text)):
+                if len(text.split()) >= 4 and not text.endswith(":"):
+                    units.append(Unit(text, passage.doc_id, passage.heading, passage.similarity, rank, order, lead_in))
+        return units
+
+    def _score(self, question: str, unit: Unit, definition: bool = False) -> float:
+        wanted = {t: self.kb.idf(t) for t in set(bm25_tokens(question))}
+        rare = {t: w for t, w in wanted.items() if w > 1.0}
+        norm = sum(rare.values()) or 1.0
+        shared = sum(w for t, w in rare.items() if t in set(bm25_tokens(unit.text)))
+        heading = any(t in set(bm25_tokens(unit.heading)) for t in rare)
+        score = unit.similarity + WORD_WEIGHT * min(3.0, 3.0 * shared / norm)
+        score += HEADING_WEIGHT * heading - 0.02 * unit.doc_rank - ORDER_WEIGHT * min(unit.order, 8)
+        score -= LENGTH_WEIGHT * max(0, len(unit.text.split()) - 20)  # long sentences are harder to read
+        if definition and unit.order == 0 and unit.doc_rank == 0 and unit.heading == "Key points":  # its definition
+            score += DEFINITION_WEIGHT
+        return score - (0.08 if SUBJECTLESS.match(unit.text) else 0.0)
+
+    def select(self, question: str, passages: list[Passage]) -> tuple[list[Unit], list[Unit]]:
+        """The lead sentences (the answer) and the supporting ones, best first, without repeats."""
+        definition = bool(_question_kinds()["definition"].search(question))
+        candidates = self._candidates(passages)
+        scored = sorted(((self._score(question, u, definition), u) for u in candidates), key=lambda item: -item[0])
+        chosen: list[tuple[float, Unit]] = []
+        seen: set[str] = set()
+        for score, unit in scored:
+            key = _normal(unit.text)
+            if key in seen or any(key in s or s in key for s in seen):
+                continue
+            if len(chosen) >= LEAD_UNITS and score < chosen[0][0] - DETAIL_MARGIN:
+                break
+            seen.add(key)
+            chosen.append((score, unit))
+            if len(chosen) >= LEAD_UNITS + DETAIL_UNITS:
+                break
+        units = [u for _, u in chosen]
+        # Every rare word of the question that the passages cover is covered by the answer: a two-part
+        # question ("integrative approaches … for example neutrophils") gets both parts.
+        covered = set(bm25_tokens(" ".join(u.text for u in units)))
+        for token in dict.fromkeys(bm25_tokens(question)):
+            if token in covered or self.kb.idf(token) < COVERAGE_IDF:
+                continue
+            best = next((u for _, u in scored if token in set(bm25_tokens(u.text)) and u not in units), None)
+            if best is not None:
+                units.append(best)
+                covered |= set(bm25_tokens(best.text))
+        lead, detail = units[:LEAD_UNITS], units[LEAD_UNITS:]
+        detail.sort(key=lambda u: (u.doc_rank, u.order))
+        return lead, detail
+
+    # --- the answer ------------------------------------------------------------------------------
     def compose_body(self, request: AnswerRequest) -> tuple[list[str], AnswerDraft]:
         """The answer's blocks (Markdown) and the draft's sources and suggestions."""
-        passages = request.passages
-        if not passages or max(p.similarity for p in passages) < RELEVANCE_FLOOR:
+        if not request.passages or not request.relevant:
             return self._nothing_found(request)
-        refs = number_sources(passages)
-        top = passages[0]
-        question_tokens = set(bm25_tokens(request.question))
-        top_sections = self._sections(top.doc_id)
-        lower = {h.lower(): h for h in top_sections}
-
+        refs = number_sources(request.passages)
+        lead, detail = self.select(request.question, request.passages)
+        if not lead:
+            return self._nothing_found(request)
         blocks: list[str] = []
         if request.interpretation_note:
             blocks.append(f"*{request.interpretation_note}*")
-        openings = load_prompt("openings.md").splitlines()
-        blocks.append(
-            personal_opening(request.profile) or openings[zlib.crc32(request.question.encode()) % len(openings)]
-        )
-        blocks.append(f"### {top.title}")
+        opening = opening_line(request.original_message or request.question)
+        lead_text = " ".join(_cite(u.standalone(), refs[u.doc_id].n) for u in lead)
+        blocks.append(f"{opening} {lead_text}" if opening else lead_text)
+        if detail:
+            blocks.append("\n".join(f"- {_cite(u.text, refs[u.doc_id].n)}" for u in detail))
+        personal = profile_line(request.profile)
+        if personal:
+            blocks.append(personal)
 
-        key_points = _bullets(top_sections.get(lower.get(KEY_POINTS, ""), ""))
-        if key_points:
-            ranked = sorted(range(len(key_points)), key=lambda i: (-_overlap(question_tokens, key_points[i]), i))
-            chosen = sorted(set(ranked[:3]) | {0})[:3]
-            blocks.append("\n".join(f"- {key_points[i]} [{refs[top.doc_id].n}]" for i in chosen))
-
-        explanation = self._explanation(request, top_sections, refs)
-        blocks.extend(explanation)
-
-        status = top_sections.get(lower.get(STATUS, ""))
+        main = lead[0].doc_id
+        sections = self._sections(main)
+        n = refs[main].n
+        status = sorted(split_units(sections.get(STATUS, ""))[:2], key=lambda u: len(u.split()))
         if status:
-            level = top.evidence or "general information"
-            blocks.append(
-                f"**Current status and evidence** (evidence level: *{level}*)\n\n{_cite(status, refs[top.doc_id].n)}"
-            )
-        when_to_call = top_sections.get(lower.get(WHEN_TO_CALL, ""))
-        if when_to_call and _SYMPTOM_WORDS.search(request.question):
-            blocks.append(f"**When to contact your care team**\n\n{_cite(when_to_call, refs[top.doc_id].n)}")
-
-        questions = _bullets(top_sections.get(lower.get(QUESTIONS, ""), ""))[:5]
+            level = next((p.evidence for p in request.passages if p.doc_id == main), "") or "general information"
+            blocks.append(f"**Evidence:** *{level}*. {_cite(status[0], n)}")
+        when_to_call = split_units(sections.get(WHEN_TO_CALL, ""))[:3]
+        if when_to_call and SYMPTOM_WORDS.search(request.question):
+            blocks.append("**When to contact your care team**\n" + "\n".join(f"- {_cite(u, n)}" for u in when_to_call))
+        questions = self._questions_to_ask(request, [main, *(u.doc_id for u in lead[1:] + detail)])
         if questions:
-            blocks.append("### Questions to ask your oncologist\n" + "\n".join(f"- {q}" for q in questions))
-        learn_more = _bullets(top_sections.get(lower.get(LEARN_MORE, ""), ""))[:3]
+            blocks.append("### Questions to ask your care team\n" + "\n".join(f"- {q}" for q in questions))
+        learn_more = [_as_link(item) for item in split_units(sections.get(LEARN_MORE, ""))[:2]]
         if learn_more:
             blocks.append("### Where to learn more\n" + "\n".join(f"- {item}" for item in learn_more))
 
-        cited = {top.doc_id} | {doc_id for doc_id in refs if any(f"[{refs[doc_id].n}]" in b for b in explanation)}
+        cited = {u.doc_id for u in lead + detail}
         sources = [ref for ref in refs.values() if ref.doc_id in cited]
-        return blocks, AnswerDraft(text="", sources=sources, suggestions=related_questions(request), engine=self.name)
+        suggestions = related_questions(request, self.kb, exclude={_normal(u.heading) for u in lead})
+        return blocks, AnswerDraft(text="", sources=sources, suggestions=suggestions, engine=self.name)
 
-    def _explanation(self, request: AnswerRequest, top_sections: dict[str, str], refs: dict) -> list[str]:
-        """Whole explanation sections: the best-matching ones of the top document, and of a close second."""
-        passages = request.passages
-        top = passages[0]
-        blocks: list[str] = []
-        used: set[str] = set()
-        for passage in passages:
-            if passage.doc_id != top.doc_id or passage.heading.lower() in SPECIAL_SECTIONS or passage.heading in used:
-                continue
-            used.add(passage.heading)
-            blocks.append(f"**{passage.heading}**\n\n{_cite(top_sections[passage.heading], refs[top.doc_id].n)}")
-            if len(blocks) == 2:
-                break
-        if not blocks:
-            for heading, text in top_sections.items():
-                if heading.lower() not in SPECIAL_SECTIONS:
-                    blocks.append(f"**{heading}**\n\n{_cite(text, refs[top.doc_id].n)}")
-                    break
-        second = next(
-            (
-                p
-                for p in passages
-                if p.doc_id != top.doc_id
-                and p.heading.lower() not in SPECIAL_SECTIONS
-                and p.similarity >= top.similarity - SECOND_DOC_MARGIN
-            ),
-            None,
-        )
-        if second is not None:
-            second_sections = self._sections(second.doc_id)
-            blocks.append(
-                f"**{second.title.split(':')[0]} — {second.heading}**\n\n"
-                f"{_cite(second_sections.get(second.heading, second.text), refs[second.doc_id].n)}"
-            )
-        return blocks
+    def _questions_to_ask(self, request: AnswerRequest, doc_ids: list[str], limit: int = 3) -> list[str]:
+        """The documents' own questions for the care team, those sharing most words with the question first."""
+        wanted = set(bm25_tokens(request.question))
+        candidates: list[tuple[int, int, str]] = []
+        for rank, doc_id in enumerate(dict.fromkeys(doc_ids)):
+            for order, question in enumerate(split_units(self._sections(doc_id).get(QUESTIONS, ""))):
+                shared = len(wanted & set(bm25_tokens(question)))
+                candidates.append((-shared, rank * 100 + order, question))
+        return [q for _, _, q in sorted(candidates)[:limit]]
 
     def _nothing_found(self, request: AnswerRequest) -> tuple[list[str], AnswerDraft]:
         blocks = [
             "I could not find information about that in OncoGuide's patient-education library, so I won't guess.",
-            "Your oncology team is the best place to ask. OncoGuide can help with breast cancer topics such as "
-            "diagnosis and biomarkers, treatments and their side effects, clinical trials, lifestyle and "
-            "integrative care, and when to call your care team.",
+            "Your care team is the best place to ask. OncoGuide can help with cancer diagnosis and tests, "
+            "treatments and their side effects, clinical trials, living with cancer, and when to call your care team.",
         ]
         if request.interpretation_note:
             blocks.insert(0, f"*{request.interpretation_note}*")
-        return blocks, AnswerDraft(text="", sources=[], suggestions=related_questions(request), engine=self.name)
+        return blocks, AnswerDraft(text="", sources=[], suggestions=[], engine=self.name)
 
     async def stream(self, request: AnswerRequest) -> AsyncIterator[str]:
         blocks, _ = self.compose_body(request)
@@ -177,13 +250,8 @@ class ComposerEngine:
 
     async def answer(self, request: AnswerRequest, on_token: TokenSink | None = None) -> AnswerDraft:
         blocks, draft = self.compose_body(request)
-        body = "\n\n".join(blocks)
         if on_token is not None:
             for i, block in enumerate(blocks):
                 await on_token(("\n\n" if i else "") + block)
-        draft.text = body
+        draft.text = "\n\n".join(blocks)
         return draft
-
-
-def top_similarity(passages: list[Passage]) -> float:
-    return max((p.similarity for p in passages), default=0.0)

@@ -42,12 +42,15 @@ def build_chat_model(settings: Settings):
     )
 
 
-def context_block(request: AnswerRequest) -> str:
-    """Passages numbered by document, as the model must cite them."""
+def context_block(request: AnswerRequest, selected: dict[str, list[str]] | None = None) -> str:
+    """Passages numbered by document, as the model must cite them: the sentences the composer selected for
+    the question when given (the same evidence either engine answers from), else the whole passages."""
     refs = number_sources(request.passages)
     by_doc: dict[str, list[str]] = {}
     for passage in request.passages:
         by_doc.setdefault(passage.doc_id, []).append(f"{passage.heading}: {passage.text}")
+    if selected:
+        by_doc = {doc_id: selected.get(doc_id) or texts for doc_id, texts in by_doc.items()}
     parts = []
     for doc_id, ref in refs.items():
         body = "\n".join(by_doc[doc_id])
@@ -59,10 +62,10 @@ def _evidence(request: AnswerRequest, doc_id: str) -> str:
     return next((p.evidence for p in request.passages if p.doc_id == doc_id), "")
 
 
-def build_messages(request: AnswerRequest) -> list[BaseMessage]:
+def build_messages(request: AnswerRequest, selected: dict[str, list[str]] | None = None) -> list[BaseMessage]:
     facts = "; ".join(request.profile.describe()) or "(none stated)"
     user = load_prompt("answer_user.md").format(
-        profile=facts, question=request.question, context=context_block(request)
+        profile=facts, question=request.question, context=context_block(request, selected)
     )
     return [SystemMessage(load_prompt("answer_system.md")), HumanMessage(user)]
 
@@ -94,13 +97,17 @@ class LLMEngine:
         self.chat_model = chat_model or build_chat_model(settings)
 
     async def stream(self, request: AnswerRequest) -> AsyncIterator[str]:
-        async for chunk in self.chat_model.astream(build_messages(request)):
+        lead, detail = self.composer.select(request.question, request.passages)
+        selected: dict[str, list[str]] = {}
+        for unit in lead + detail:
+            selected.setdefault(unit.doc_id, []).append(f"{unit.heading}: {unit.text}")
+        async for chunk in self.chat_model.astream(build_messages(request, selected)):
             text = chunk.content if isinstance(chunk.content, str) else ""
             if text:
                 yield text
 
     async def answer(self, request: AnswerRequest, on_token: TokenSink | None = None) -> AnswerDraft:
-        if not request.passages:
+        if not request.passages or not request.relevant:
             return await self.composer.answer(request, on_token)
         refs = number_sources(request.passages)
         pieces: list[str] = []
@@ -129,7 +136,9 @@ class LLMEngine:
         cited = [ref for ref in refs.values() if f"[{ref.n}]" in text]
         if request.interpretation_note:
             text = f"*{request.interpretation_note}*\n\n{text}"
-        return AnswerDraft(text, cited or list(refs.values())[:1], related_questions(request), engine=self.name)
+        return AnswerDraft(
+            text, cited or list(refs.values())[:1], related_questions(request, self.composer.kb), engine=self.name
+        )
 
     @staticmethod
     async def _release(text: str, on_token: TokenSink | None) -> None:

@@ -28,10 +28,19 @@ _REFERRING = re.compile(
     re.IGNORECASE,
 )
 # "it" that refers to nothing: "is it normal to...", "it's hard", "it hurts when..."
-_DUMMY_IT = re.compile(
-    r"\b(is it|it is|it's|its|was it|it was|will it be)\s+(normal|ok|okay|safe|common|possible|true|worth|"
-    r"too late|bad|wise|better|likely|necessary|important|hard|difficult|scary|time)\s+(to|that|if|for)\b"
-    r"|\bit (hurts|aches|takes time)\b|\bthat'?s (all|it|fine|ok|okay|great|good|helpful)\b",
+DUMMY_IT = re.compile(
+    r"\b(is it|it is|it's|its|was it|it was|will it be|would it be|is it ever|isn't it)\s+(?:\w+\s+)?(normal|ok|okay|safe|common|"
+    r"possible|true|worth|too late|too early|bad|wise|better|likely|necessary|important|hard|difficult|scary|time|"
+    r"rude|selfish|wrong|silly|stupid|weird|strange|unusual|usual|typical|realistic|fair|allowed|advisable|"
+    r"dangerous|risky|sensible|best|easier|harder|enough|unreasonable|reasonable)\s+(?:to|that|if|for|when)\b"
+    r"|\b(?:is|was|would|will) it (?:be )?worth\b|\bworth it\b|\bit (hurts|aches|takes time)\b|\bthat'?s (all|it|fine|ok|okay|great|good|helpful)\b"
+    r"|\b(?:it'?s|its|it has|it's been|it has been|it had) (?:spread|come back|gone|grown|started|stopped|returned|"
+    r"progressed|moved|reached|been|got|getting|not)\b"
+    r"|\b(?:this|that|so) (?:exhausted|tired|bad|much|long|far|early|late|hard|often|quickly|fast|young|old|sore|"
+    r"sick|low|high|scared|worried|anxious|down|emotional|weak)\b"
+    r"|\bthey(?= (?:usually |normally |always )?(?:decide|choose|pick|know|think|say|recommend|suggest|check|look|"
+    r"ask|tell|test|measure|monitor|schedule|plan|want|expect|offer|explain|see)\w*\b)"
+    r"|\bthat (?=(?:my|mummy|mommy|mum|mom|dad|daddy|the|her|his|their|our|your|a|an|there|it|cancer)\b)",
     re.IGNORECASE,
 )
 _ELLIPTICAL = re.compile(
@@ -151,7 +160,7 @@ def needs_referent(message: str, vocabulary: Vocabulary) -> bool:
     """The message points at something ("its side effects", "is it safe?") and names no treatment."""
     if vocabulary.find_entities(message, kinds=_STRONG_KINDS):
         return False
-    stripped = _DUMMY_IT.sub(" ", message)
+    stripped = DUMMY_IT.sub(" ", message)
     return bool(_REFERRING.search(stripped)) or bool(_ELLIPTICAL.match(message))
 
 
@@ -181,6 +190,15 @@ def _pick_referent(message: str, focus: list[str], vocabulary: Vocabulary) -> st
     return focus[-1]
 
 
+# Questions about the disease itself, whatever medicine is in focus: outlook, spread, stage, cure.
+_DISEASE_PROPERTY = re.compile(
+    r"\b(live with|living with|life expectancy|survival|survive|prognosis|outlook|curable|cure[ds]?|terminal|"
+    r"spread|spreading|come back|coming back|recurr\w*|stage|how (?:bad|serious|common|aggressive)|aggressive|"
+    r"inherit\w*|hereditary|genetic|caused? (?:it|this|that)|get it from)\b",
+    re.I,
+)
+
+
 def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabulary) -> Rewrite:
     """Turn a follow-up into a standalone question.
 
@@ -197,13 +215,16 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
             standalone = _COMBINATION.sub(lambda m: f"{m.group(1)} {focus[-1]}", message, count=1)
             return Rewrite(standalone, focus[-1], False)
         strong_focus = [f for f in focus if (e := vocabulary.alias_to_entity.get(f)) and e.kind in _STRONG_KINDS]
-        if named and strong_focus and _SUBJECT_PRONOUN.search(_DUMMY_IT.sub(" ", message)):
+        if named and strong_focus and _SUBJECT_PRONOUN.search(DUMMY_IT.sub(" ", message)):
             # "is it safe with vitamin D?" after talking about letrozole: "it" is letrozole
             standalone = _SUBJECT_PRONOUN.sub(lambda m: f"{m.group(1)} {strong_focus[-1]}", message, count=1)
             return Rewrite(standalone, strong_focus[-1], False)
         if previous and not named and _is_follow_up(message, vocabulary):
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         return Rewrite(message, None, False)
+    disease = state.profile.disease_phrase()
+    if _DISEASE_PROPERTY.search(message) and disease:  # "how long do people live with this?": the disease
+        return Rewrite(substitute_referent(message, disease), disease, False)
     referent = _pick_referent(message, focus, vocabulary)
     if referent is None and state.profile.current_treatments:
         referent = state.profile.current_treatments[-1]
@@ -220,7 +241,7 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
 
 def substitute_referent(message: str, referent: str) -> str:
     """Replace the first referring expression with ``referent`` (or append it to an elliptical one)."""
-    text = _DUMMY_IT.sub(lambda m: m.group(0).replace("it", "\x00"), message)
+    text = DUMMY_IT.sub(lambda m: m.group(0).replace("it", "\x00"), message)
 
     def replace(match: re.Match[str]) -> str:
         word = match.group(0).lower()

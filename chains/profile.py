@@ -444,6 +444,33 @@ class PatientProfile:
             facts.append(f"being {self.menopausal_status}")
         return facts
 
+    def disease_phrase(self) -> str | None:
+        """The patient's disease as they described it ("metastatic HER2-positive breast cancer"), if known."""
+        if not (self.receptors or self.stage or self.cancer_type or set(self.spread) - {"recurrent"}):
+            return None
+        return self.describe()[0]
+
+    def noun_phrases(self) -> list[str]:
+        """The same facts as short phrases that read correctly in any list ("taking letrozole", "postmenopausal")."""
+        disease = self.disease_phrase()
+        phrases = [disease] if disease else []
+        if self.sites:
+            phrases.append("spread to the " + " and ".join(self.sites))
+        if self.current_treatments:
+            named = [
+                f"{drug} (for {self.treatment_durations[drug]})" if drug in self.treatment_durations else drug
+                for drug in self.current_treatments
+            ]
+            phrases.append("taking " + " and ".join(named))
+        if self.dose_changes:
+            reason = f" because of {', '.join(self.dose_change_reasons)}" if self.dose_change_reasons else ""
+            phrases.append(f"a dose {' and '.join(self.dose_changes)}{reason}")
+        elif self.side_effects:
+            phrases.append("side effects: " + ", ".join(self.side_effects))
+        if self.menopausal_status:
+            phrases.append(self.menopausal_status)
+        return phrases
+
     def applies_to_tags(self) -> set[str]:
         """The knowledge base's ``applies_to`` values this profile matches."""
         tags = {"all"}

@@ -108,6 +108,9 @@ STOPWORDS = frozenset(
     ]
 )
 RRF_K = 60
+RELEVANT_SIMILARITY = 0.30  # cosine at or above which a passage is about the question
+WEAK_SIMILARITY = 0.12  # below this nothing is, whatever words are shared
+RARE_IDF = 2.0  # a question word this rare in the library, found in the best passage, is a strong keyword match
 HEADING_PREFIX = 5  # heading-field tokens are cut to this many letters (truncation stemming)
 
 
@@ -191,6 +194,28 @@ class KnowledgeBase:
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         return list(self._by_doc.get(doc_id, []))
+
+    def idf(self, token: str) -> float:
+        """How rare a word is in the library (BM25's inverse document frequency; 0 for unknown words)."""
+        return float(self._bm25.idf.get(token, 0.0)) if self._bm25 is not None else 0.0
+
+    def is_relevant(self, question: str, passages: list[Passage]) -> bool:
+        """The one decision whether the library covers a question, from every signal retrieval has.
+
+        A close meaning match is enough; a weaker one counts when a rare word of the question (a drug, a
+        test, a condition) appears in the best passage, its heading, its document title or topics.
+        """
+        if not passages:
+            return False
+        top = max(p.similarity for p in passages)
+        if top >= RELEVANT_SIMILARITY:
+            return True
+        if top < WEAK_SIMILARITY:
+            return False
+        rare = {t for t in bm25_tokens(question) if self.idf(t) >= RARE_IDF}
+        first = passages[0]
+        topics = " ".join(json.loads(self._by_doc[first.doc_id][0].metadata.get("topics", "[]")))
+        return bool(rare & set(bm25_tokens(f"{first.title} {first.heading} {first.text} {topics}")))
 
     # --- ranking --------------------------------------------------------------------------------
     def _dense_ranking(self, query: str, n: int) -> tuple[list[str], dict[str, float], np.ndarray | None]:

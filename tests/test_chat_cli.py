@@ -74,10 +74,12 @@ def test_follow_up_is_rewritten_with_the_drug_and_cites_its_document(reference_c
 
 def test_answer_shape_follows_patient_education(reference_conversation):
     text = reference_conversation[1]["text"]
-    assert text.startswith("Given your ER-positive oligometastatic breast cancer")
+    first_sentences = " ".join(text.split()[:60]).lower()
+    assert "side effect" in first_sentences or "neutropenia" in first_sentences, text[:400]  # the answer comes first
+    assert "What you have told me:* ER-positive oligometastatic breast cancer; taking ribociclib" in text
     for part in (
-        "Current status and evidence",
-        "Questions to ask your oncologist",
+        "**Evidence:**",
+        "Questions to ask your care team",
         "Where to learn more",
         "not medical advice",
         "**Sources**",

@@ -84,7 +84,7 @@ async def test_conversation_survives_a_restart_and_stays_private(auth_env):
         await resumed.connect()
         follow_up = await resumed.ask("reduced")
         await resumed.close()
-        assert follow_up.text.startswith("Given your ER-positive oligometastatic breast cancer")
+        assert "*What you have told me:* ER-positive oligometastatic breast cancer" in follow_up.text
         assert "reduced because of neutropenia" in follow_up.text
         assert "dose" in follow_up.text.lower()
 

@@ -1,4 +1,4 @@
-"""The profile drives the conversation: stated facts open later answers, nothing is assumed, and
+"""The profile drives the conversation: stated facts are shown with later answers, nothing is assumed, and
 the patient can correct or clear what OncoGuide knows."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ async def test_reference_conversation_opens_the_lifestyle_answer_with_the_stated
     second = await guide.respond(state, "How do I find the best clinical trial for breast cancer")
     third = await guide.respond(state, "What lifestyle changes are recommended for Breast Cancer patients")
     assert first.kind == second.kind == third.kind == "answer"
-    assert third.text.startswith(
-        "Given your ER-positive oligometastatic breast cancer and your current treatment with ribociclib (for 14 months)"
+    assert (
+        "*What you have told me:* ER-positive oligometastatic breast cancer; taking ribociclib (for 14 months)."
+        in third.text
     )
     assert {s.doc_id for s in third.sources} & {"lifestyle-overview", "exercise-physical-activity", "diet-nutrition"}
     assert third.profile["receptors"] == ["ER+"] and third.profile["spread"] == ["oligometastatic"]
@@ -22,7 +23,7 @@ async def test_reference_conversation_opens_the_lifestyle_answer_with_the_stated
 async def test_answers_never_assume_unstated_facts(guide):
     state = guide.new_state("no-facts")
     reply = await guide.respond(state, "What are the side effects of letrozole?")
-    assert not reply.text.startswith("Given your")
+    assert "What you have told me" not in reply.text
     assert reply.profile == {}
 
 
@@ -32,7 +33,7 @@ async def test_forget_my_details_clears_the_profile_and_the_conversation_goes_on
     cleared = await guide.respond(state, "please forget my details")
     assert cleared.profile == {} and state.profile.is_empty()
     after = await guide.respond(state, "What is HER2-low?")
-    assert after.kind == "answer" and not after.text.startswith("Given your")
+    assert after.kind == "answer" and "What you have told me" not in after.text
 
 
 def test_a_single_fact_can_be_corrected():

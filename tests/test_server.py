@@ -92,7 +92,7 @@ async def test_triage_question_buttons_route_the_held_back_message(server):
     client = ChainlitClient(server)
     await client.connect()
     try:
-        question = await client.ask("my port site looks a bit red")
+        question = await client.ask("my port looks different today")
         options = [a for a in question.actions if a["name"] == "clarify_option"]
         assert "temperature" in question.text and options[0]["label"] == "Yes", [a["label"] for a in options]
         answer = await client.click(next(a for a in options if a["label"].startswith("No, just redness")))

@@ -129,7 +129,7 @@ async def test_an_amber_answer_is_led_by_contact_your_team_today(guide, settings
     """Redness at a port: the advice line asks about fever and swelling first; without those it is amber,
     and the answer opens with the note to contact the team today."""
     state = guide.new_state("amber")
-    question = await guide.respond(state, "my port site looks a bit red")
+    question = await guide.respond(state, "my port looks different today")
     assert question.kind == "clarification" and question.urgency == "unsure"
     assert "temperature" in question.text and question.options[1].startswith("No, just redness")
     reply = await guide.respond(state, question.options[1])

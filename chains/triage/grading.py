@@ -188,6 +188,11 @@ class Triager:
             return Triage("amber", predicted, "classifier", prediction.red, details=details)
         return Triage("green", predicted, "none", prediction.red, details=details)
 
+    def category_answer(self, pending: dict, option: str) -> Triage:
+        """The urgency a clicked option of the pending question stands for."""
+        category = self.category(pending.get("category", "none"))
+        return Triage(category.question.urgency_for(option) or "amber", category, "answer")
+
     def answer_to_question(self, pending: dict, answer: str, history: list[str] | tuple[str, ...]) -> Triage:
         """Grade the patient's answer to a triage question asked about ``pending['message']``.
 

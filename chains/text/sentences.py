@@ -1,0 +1,49 @@
+"""One sentence splitter for every stage: a passage's bullets and the sentences of its paragraphs.
+
+Sentences come from blingfire (a maintained finite-state splitter, microseconds a passage); bullets and
+numbered items are units of their own, and headings are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import blingfire
+
+_NUMBERED = re.compile(r"^\d+[.)]\s+")
+
+
+@lru_cache(maxsize=16384)
+def split_units(text: str) -> tuple[str, ...]:
+    """The bullets and sentences of a Markdown passage, in order."""
+    units: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped[:2] in ("- ", "* "):
+            units.append(stripped[2:].strip())
+        elif _NUMBERED.match(stripped):
+            units.append(_NUMBERED.sub("", stripped))
+        else:
+            units.extend(s.strip() for s in blingfire.text_to_sentences(stripped).split("\n") if s.strip())
+    return tuple(unit for unit in units if unit)
+
+
+@lru_cache(maxsize=16384)
+def units_with_lead_in(text: str) -> tuple[tuple[str, str], ...]:
+    """Each unit with the sentence that introduces its list ("…in these cases:"), or "" when it stands alone."""
+    out: list[tuple[str, str]] = []
+    lead_in = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped[:2] in ("- ", "* ") or _NUMBERED.match(stripped):
+            out.append((_NUMBERED.sub("", stripped[2:] if stripped[:2] in ("- ", "* ") else stripped).strip(), lead_in))
+            continue
+        sentences = [s.strip() for s in blingfire.text_to_sentences(stripped).split("\n") if s.strip()]
+        out.extend((sentence, "") for sentence in sentences)
+        lead_in = sentences[-1] if sentences and sentences[-1].endswith(":") else ""
+    return tuple((unit, lead) for unit, lead in out if unit)
