@@ -161,6 +161,8 @@ class ComposerEngine:
                 continue
             if len(chosen) >= LEAD_UNITS and score < chosen[0][0] - DETAIL_MARGIN:
                 break
+            if len(chosen) >= LEAD_UNITS and unit.doc_id not in {u.doc_id for _, u in chosen[:LEAD_UNITS]}:
+                continue  # supporting sentences come from the documents that answer, not from every page retrieved
             seen.add(key)
             chosen.append((score, unit))
             if len(chosen) >= LEAD_UNITS + DETAIL_UNITS:

@@ -98,14 +98,18 @@ def small_talk_text(text: str) -> tuple[str, list[str]]:
     return _small_talk_texts()[key], []
 
 
-def assemble(draft: AnswerDraft, notes: list[str], later: list[str] | None = None) -> str:
-    """The answer as the patient sees it: notes that must come first, the body, later notes, the disclaimer
-    and the sources."""
+def assemble(draft: AnswerDraft, notes: list[str], after_lead: list[str] | None = None) -> str:
+    """The answer as the patient sees it: notes that must come first, the answer's lead, notes that belong
+    right after it (who decides about starting or stopping, reading one's own results), the rest of the body,
+    the disclaimer and the sources."""
     parts = [f"**A note first:** {note}" for note in notes]
     if draft.notice:
         parts.append(f"*{draft.notice}*")
-    parts.append(draft.text)
-    parts.extend(f"**Please note:** {note}" for note in later or [])
+    lead, _, rest = draft.text.partition("\n\n")
+    parts.append(lead)
+    parts.extend(f"**Please note:** {note}" for note in after_lead or [])
+    if rest:
+        parts.append(rest)
     parts.append(disclaimer())
     if draft.sources:
         parts.append(sources_block(draft.sources))

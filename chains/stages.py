@@ -50,7 +50,7 @@ OTHER_CANCERS = re.compile(
     r"\b(leukemia|leukaemia|lymphoma|myeloma|sarcoma|glioma|glioblastoma|melanoma|mesothelioma)\b",
     re.IGNORECASE,
 )
-NOTES_FIRST = ("dosing", "directive")  # said before the answer, so general facts are not read as personal advice
+NOTES_FIRST = ("dosing",)  # said before the answer, so a dose in the library is not read as the patient's dose
 
 
 async def check(guide: OncoGuide, turn: Turn) -> Reply | None:
