@@ -25,6 +25,7 @@ class AnswerRequest:
     original_message: str = ""
     interpretation_note: str | None = None  # "I took your message to mean ..." after a clarification
     relevant: bool = True  # the one relevance decision (chains.retrieval.is_relevant) said the library covers it
+    previous_answer: str = ""  # what the patient was just told: a follow-up should not get it again
 
 
 @dataclass

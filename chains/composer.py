@@ -44,6 +44,8 @@ WORD_WEIGHT = 0.12  # per rare question word a sentence shares (IDF-weighted, ca
 HEADING_WEIGHT = 0.08  # the sentence's section heading shares a question word
 LENGTH_WEIGHT = 0.006  # per word over 20
 DEFINITION_WEIGHT = 0.3
+REPEAT_PENALTY = 0.3  # a sentence the patient was just shown
+FOLLOW_UP_MARK = " (following up on:"
 LEAD_IN_WORDS = 12  # a longer list introduction is left out rather than making one long sentence
 COVERAGE_IDF = 2.5  # question words this rare must appear in the answer when the passages have them
 ORDER_WEIGHT = 0.01  # a section's opening sentences say what it is about
@@ -148,11 +150,26 @@ class ComposerEngine:
             score += DEFINITION_WEIGHT
         return score - (0.08 if SUBJECTLESS.match(unit.text) else 0.0)
 
-    def select(self, question: str, passages: list[Passage]) -> tuple[list[Unit], list[Unit]]:
-        """The lead sentences (the answer) and the supporting ones, best first, without repeats."""
+    def select(self, question: str, passages: list[Passage], already_said: str = "") -> tuple[list[Unit], list[Unit]]:
+        """The lead sentences (the answer) and the supporting ones, best first, without repeats.
+
+        A follow-up carried with its previous question ("… (following up on: …)") is scored on its own words,
+        and sentences the patient was just shown are not given again."""
+        question = question.split(FOLLOW_UP_MARK)[0]
         definition = bool(_question_kinds()["definition"].search(question))
         candidates = self._candidates(passages)
-        scored = sorted(((self._score(question, u, definition), u) for u in candidates), key=lambda item: -item[0])
+        said = _normal(already_said)
+        scored = sorted(
+            (
+                (
+                    self._score(question, u, definition)
+                    - (REPEAT_PENALTY if said and _normal(u.text) in said else 0.0),
+                    u,
+                )
+                for u in candidates
+            ),
+            key=lambda item: -item[0],
+        )
         chosen: list[tuple[float, Unit]] = []
         seen: set[str] = set()
         for score, unit in scored:
@@ -188,7 +205,7 @@ class ComposerEngine:
         if not request.passages or not request.relevant:
             return self._nothing_found(request)
         refs = number_sources(request.passages)
-        lead, detail = self.select(request.question, request.passages)
+        lead, detail = self.select(request.question, request.passages, request.previous_answer)
         if not lead:
             return self._nothing_found(request)
         blocks: list[str] = []

@@ -206,8 +206,15 @@ async def answer(guide: OncoGuide, turn: Turn) -> Reply:
     """The grounded answer, its checks, notes and sources; the turn is remembered."""
     assert turn.scope is not None and turn.rewrite is not None
     state = turn.state
+    previous = next((m.content for m in reversed(state.messages) if m.type == "ai"), "")
     request = AnswerRequest(
-        turn.standalone, turn.passages, state.profile, turn.text, turn.interpretation_note, turn.relevant
+        turn.standalone,
+        turn.passages,
+        state.profile,
+        turn.text,
+        turn.interpretation_note,
+        turn.relevant,
+        previous if isinstance(previous, str) else "",
     )
     draft = await guide.engine.answer(request, turn.hooks.on_token)
     if contains_directive(draft.text):  # never show a directive, whichever engine wrote it
