@@ -114,6 +114,7 @@ async def current_state(guide: OncoGuide) -> ConversationState:
         if state is None:
             state = ConversationState.from_dict(saved) if saved else guide.new_state(session.id)
             cl.user_session.set(STATE_KEY, state)
+            log.info("conversation %s: %s", thread_id, "saved state restored" if saved else "new state")
     return state
 
 
@@ -321,6 +322,7 @@ async def resume(thread: dict) -> None:
     state = ConversationState.from_dict(saved) if saved else guide.new_state(cl.context.session.id)
     if cl.user_session.get(STATE_KEY) is None:  # a message may already have restored it
         cl.user_session.set(STATE_KEY, state)
+        log.info("conversation %s resumed: %s", thread["id"], "saved state restored" if saved else "no saved state")
     state = cl.user_session.get(STATE_KEY)
     if not state.profile.is_empty():
         await show_profile_panel(state.profile)

@@ -127,11 +127,20 @@ async def test_conversation_resumes_from_postgresql_after_a_restart(indexed_kb, 
         thread_id = client.thread_id
         assert "stop partway" in clarify.text
     assert not (data_dir / "oncoguide.sqlite3").exists(), "DATABASE_URL must replace SQLite"
+    saved = subprocess.run(  # saved by the first server: a failure below is then the restore, not the save
+        ["psql", postgres_url, "-At", "-c", f"SELECT state FROM oncoguide_states WHERE \"threadId\" = '{thread_id}'"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "letrozole" in saved.stdout and "what about its" in saved.stdout, saved.stdout[:500]
     with chainlit_server(env, log_name="postgres") as base:
         resumed = ChainlitClient(base, headers=cookie, thread_id=thread_id)
         await resumed.connect()
         answer = await resumed.ask("side effects")
         await resumed.close()
+        # Inside the server block, so a failure prints the server's log (which says whether the state was restored).
+        assert "letrozole" in answer.text.lower() and "[1]" in answer.text
 
         erin = await login(base, "erin", "erin-secret-5")  # another user cannot resume, list or read it
         with pytest.raises(socketio.exceptions.ConnectionError):
@@ -140,7 +149,6 @@ async def test_conversation_resumes_from_postgresql_after_a_restart(indexed_kb, 
             listed = await http.post("/project/threads", json={"pagination": {"first": 50}, "filter": {}})
             assert listed.status_code == 200 and thread_id not in listed.text
             assert (await http.get(f"/project/thread/{thread_id}")).status_code in (401, 403, 404)
-    assert "letrozole" in answer.text.lower() and "[1]" in answer.text
     rows = subprocess.run(
         ["psql", postgres_url, "-At", "-c", f"SELECT count(*) FROM steps WHERE \"threadId\" = '{thread_id}'"],
         check=True,
