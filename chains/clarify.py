@@ -16,13 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
 from typing import Literal
 
-import yaml
-
 from chains.memory import DUMMY_IT, PendingClarification, needs_referent, substitute_referent
-from chains.prompts import load_prompt
+from chains.prompts import question_kind
 from chains.safety import display_safe
 from chains.text import context
 from chains.vocabulary import WORD_RE, Vocabulary
@@ -461,16 +458,11 @@ def _history_names_referent(history: Sequence[str], vocabulary: Vocabulary) -> b
     return any(vocabulary.find_entities(turn, kinds=REFERENT_KINDS) for turn in history)
 
 
-@cache
-def _general_topic() -> re.Pattern[str]:
-    return re.compile(yaml.safe_load(load_prompt("question_kinds.yaml"))["general_topic"], re.IGNORECASE)
-
-
 def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], has_referent: bool) -> bool:
     """A question that points at something ("is it safe?") with nothing in message or history it can mean."""
     if has_referent or not _is_question(text):
         return False  # statements ("this is so hard", "thank you for explaining that") need no referent
-    if _general_topic().search(text):
+    if question_kind("general_topic").search(text):
         return False  # "how do I pay for this", "is this normal to feel": the patient's situation, not a medicine
     if _history_names_referent(history, vocabulary):
         return False

@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from functools import cache
-
-import yaml
+from functools import cached_property
 
 from chains.answer_base import (
     AnswerDraft,
@@ -26,7 +24,7 @@ from chains.answer_base import (
     profile_line,
     related_questions,
 )
-from chains.prompts import load_prompt
+from chains.prompts import question_kind
 from chains.retrieval import KnowledgeBase, bm25_tokens
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
@@ -69,6 +67,10 @@ class Unit:
     order: int
     lead_in: str = ""  # the sentence introducing its list, when it is a list item
 
+    @cached_property
+    def tokens(self) -> frozenset[str]:
+        return frozenset(bm25_tokens(self.text))
+
     def standalone(self) -> str:
         """The unit as a sentence that reads on its own: a list item keeps its list's introduction."""
         if not self.lead_in or len(self.lead_in.split()) > LEAD_IN_WORDS:
@@ -80,12 +82,6 @@ class Unit:
             else self.text[:1].lower() + self.text[1:]
         )
         return f"{self.lead_in.rstrip(':').rstrip()}: {text}"
-
-
-@cache
-def _question_kinds() -> dict[str, re.Pattern[str]]:
-    data = yaml.safe_load(load_prompt("question_kinds.yaml"))
-    return {kind: re.compile(cue, re.IGNORECASE) for kind, cue in data.items()}
 
 
 def _cite(text: str, n: int) -> str:
@@ -112,13 +108,16 @@ class ComposerEngine:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        self._sections_of: dict[str, dict[str, str]] = {}  # the index is fixed for the process: join once
 
     def _sections(self, doc_id: str) -> dict[str, str]:
-        sections: dict[str, str] = {}
-        for chunk in self.kb.document_chunks(doc_id):
-            key = chunk.heading.lower()
-            sections[key] = f"{sections[key]}\n\n{chunk.text}" if key in sections else chunk.text
-        return sections
+        if doc_id not in self._sections_of:
+            sections: dict[str, str] = {}
+            for chunk in self.kb.document_chunks(doc_id):
+                key = chunk.heading.lower()
+                sections[key] = f"{sections[key]}\n\n{chunk.text}" if key in sections else chunk.text
+            self._sections_of[doc_id] = sections
+        return self._sections_of[doc_id]
 
     # --- choosing sentences ----------------------------------------------------------------------
     def _candidates(self, passages: list[Passage]) -> list[Unit]:
@@ -137,11 +136,10 @@ class ComposerEngine:
                     units.append(Unit(text, passage.doc_id, passage.heading, passage.similarity, rank, order, lead_in))
         return units
 
-    def _score(self, question: str, unit: Unit, definition: bool = False) -> float:
-        wanted = {t: self.kb.idf(t) for t in set(bm25_tokens(question))}
-        rare = {t: w for t, w in wanted.items() if w > 1.0}
+    def _score(self, unit: Unit, rare: dict[str, float], definition: bool) -> float:
+        """``rare``: the question's words with their IDF, those rarer than the commonest (computed once)."""
         norm = sum(rare.values()) or 1.0
-        shared = sum(w for t, w in rare.items() if t in set(bm25_tokens(unit.text)))
+        shared = sum(w for t, w in rare.items() if t in unit.tokens)
         heading = any(t in set(bm25_tokens(unit.heading)) for t in rare)
         score = unit.similarity + WORD_WEIGHT * min(3.0, 3.0 * shared / norm)
         score += HEADING_WEIGHT * heading - 0.02 * unit.doc_rank - ORDER_WEIGHT * min(unit.order, 8)
@@ -156,20 +154,15 @@ class ComposerEngine:
         A follow-up carried with its previous question ("… (following up on: …)") is scored on its own words,
         and sentences the patient was just shown are not given again."""
         question = question.split(FOLLOW_UP_MARK)[0]
-        definition = bool(_question_kinds()["definition"].search(question))
-        candidates = self._candidates(passages)
+        definition = bool(question_kind("definition").search(question))
+        rare = {t: w for t in set(bm25_tokens(question)) if (w := self.kb.idf(t)) > 1.0}
         said = _normal(already_said)
-        scored = sorted(
-            (
-                (
-                    self._score(question, u, definition)
-                    - (REPEAT_PENALTY if said and _normal(u.text) in said else 0.0),
-                    u,
-                )
-                for u in candidates
-            ),
-            key=lambda item: -item[0],
-        )
+
+        def score(unit: Unit) -> float:
+            repeated = said and _normal(unit.text) in said
+            return self._score(unit, rare, definition) - (REPEAT_PENALTY if repeated else 0.0)
+
+        scored = sorted(((score(u), u) for u in self._candidates(passages)), key=lambda item: -item[0])
         chosen: list[tuple[float, Unit]] = []
         seen: set[str] = set()
         for score, unit in scored:
@@ -187,14 +180,14 @@ class ComposerEngine:
         units = [u for _, u in chosen]
         # Every rare word of the question that the passages cover is covered by the answer: a two-part
         # question ("integrative approaches … for example neutrophils") gets both parts.
-        covered = set(bm25_tokens(" ".join(u.text for u in units)))
+        covered = set().union(*(u.tokens for u in units))
         for token in dict.fromkeys(bm25_tokens(question)):
             if token in covered or self.kb.idf(token) < COVERAGE_IDF:
                 continue
-            best = next((u for _, u in scored if token in set(bm25_tokens(u.text)) and u not in units), None)
+            best = next((u for _, u in scored if token in u.tokens and u not in units), None)
             if best is not None:
                 units.append(best)
-                covered |= set(bm25_tokens(best.text))
+                covered |= best.tokens
         lead, detail = units[:LEAD_UNITS], units[LEAD_UNITS:]
         detail.sort(key=lambda u: (u.doc_rank, u.order))
         return lead, detail

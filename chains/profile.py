@@ -430,11 +430,7 @@ class PatientProfile:
         if self.sites:
             facts.append("spread to the " + " and ".join(self.sites))
         if self.current_treatments:
-            treatments = []
-            for drug in self.current_treatments:
-                duration = self.treatment_durations.get(drug)
-                treatments.append(f"{drug} (for {duration})" if duration else drug)
-            facts.append("your current treatment with " + " and ".join(treatments))
+            facts.append("your current treatment with " + " and ".join(self._treatments_with_durations()))
         if self.dose_changes:
             reason = f" because of {', '.join(self.dose_change_reasons)}" if self.dose_change_reasons else ""
             facts.append(f"a dose that was {' and '.join(self.dose_changes)}{reason}")
@@ -443,6 +439,12 @@ class PatientProfile:
         if self.menopausal_status:
             facts.append(f"being {self.menopausal_status}")
         return facts
+
+    def _treatments_with_durations(self) -> list[str]:
+        return [
+            f"{drug} (for {self.treatment_durations[drug]})" if self.treatment_durations.get(drug) else drug
+            for drug in self.current_treatments
+        ]
 
     def disease_phrase(self) -> str | None:
         """The patient's disease as they described it ("metastatic HER2-positive breast cancer"), if known."""
@@ -457,11 +459,7 @@ class PatientProfile:
         if self.sites:
             phrases.append("spread to the " + " and ".join(self.sites))
         if self.current_treatments:
-            named = [
-                f"{drug} (for {self.treatment_durations[drug]})" if drug in self.treatment_durations else drug
-                for drug in self.current_treatments
-            ]
-            phrases.append("taking " + " and ".join(named))
+            phrases.append("taking " + " and ".join(self._treatments_with_durations()))
         if self.dose_changes:
             reason = f" because of {', '.join(self.dose_change_reasons)}" if self.dose_change_reasons else ""
             phrases.append(f"a dose {' and '.join(self.dose_changes)}{reason}")

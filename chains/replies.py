@@ -49,7 +49,6 @@ def reply(
     """A reply that ends the turn before an answer; ``remember`` is the patient's message to keep in memory."""
     if remember is not None:
         turn.state.remember_turn(remember, text, None, settings.history_max_tokens)
-    turn.timings["total"] = sum(v for k, v in turn.timings.items() if k != "total")
     return Reply(
         session=turn.state.session_id,
         kind=kind,

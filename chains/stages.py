@@ -75,15 +75,12 @@ async def triage(guide: OncoGuide, turn: Turn) -> Reply | None:
     """Red / amber / green / unsure; the answer to a pending triage question routes the held-back message."""
     asked, turn.state.pending_triage = turn.state.pending_triage, None
     clicked = asked is not None and turn.text in guide.triager.category(asked.get("category", "none")).question.options
-    result: Triage = (  # a clicked button is an answer, not a new message to grade ("No, things are just very hard")
-        guide.triager.category_answer(asked, turn.text)
-        if clicked and asked is not None
-        else await asyncio.to_thread(guide.triager.assess, turn.text, turn.history)
-    )
-    if asked is not None and not clicked and result.urgency != "red":  # a new emergency always wins over the answer
+    # A clicked button is an answer, not a new message to grade ("No, things are just very hard right now").
+    result: Triage | None = None if clicked else await asyncio.to_thread(guide.triager.assess, turn.text, turn.history)
+    if asked is not None and (result is None or result.urgency != "red"):  # a new emergency wins over the answer
         result = await asyncio.to_thread(guide.triager.answer_to_question, asked, turn.text, turn.history)
-    if asked is not None and (clicked or result.urgency != "red"):
         turn.text = turn.question = asked["message"]  # now answer what was held back
+    assert result is not None
     turn.triage = result
     turn.scope = assess_scope(turn.text)
     return None
@@ -233,7 +230,6 @@ async def answer(guide: OncoGuide, turn: Turn) -> Reply:
     entities = [m.canonical for m in guide.vocabulary.find_entities(turn.standalone)]
     state.note_focus(entities or ([turn.rewrite.referent] if turn.rewrite.referent else []))
     state.remember_turn(turn.text, final_text, turn.standalone, guide.settings.history_max_tokens)
-    turn.timings["total"] = sum(v for k, v in turn.timings.items() if k != "total")
     return Reply(
         session=state.session_id,
         kind="answer",

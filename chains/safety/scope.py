@@ -19,16 +19,7 @@ from chains.text.normalise import normalise
 from chains.text.rules import load_rules
 
 RULES = load_rules(Path(__file__).parent / "scope_rules.yaml")
-_PROMPT_EXTRACTION = RULES["prompt_extraction"]
-INJECTION = RULES["injection"]
-_ILLICIT = RULES["illicit"]
-OFF_TOPIC = RULES["off_topic"]
-_GENERIC_TASK = RULES["generic_task"]
 HEALTH_TERMS = RULES["health_terms"]
-_LEGIT_QUESTION = RULES["legit_question"]
-DOSING = RULES["dosing"]
-DIRECTIVE = RULES["directive"]
-LAB_INTERPRETATION = RULES["lab_interpretation"]
 ADVICE_LIMIT_NOTES: dict[str, str] = RULES.tables["advice_limit_notes"]
 
 
@@ -42,14 +33,16 @@ class ScopeResult:
 def assess_scope(message: str) -> ScopeResult:
     """Off-topic requests, injection attempts and the advice limits that apply to a message."""
     text = normalise(message)
-    extraction = bool(_PROMPT_EXTRACTION.search(text))
-    injection = extraction or bool(INJECTION.search(text))
-    illicit = bool(_ILLICIT.search(text))
-    remainder = _PROMPT_EXTRACTION.sub(" ", INJECTION.sub(" ", text)) if injection else text
+    extraction = bool(RULES["prompt_extraction"].search(text))
+    injection = extraction or bool(RULES["injection"].search(text))
+    illicit = bool(RULES["illicit"].search(text))
+    remainder = RULES["prompt_extraction"].sub(" ", RULES["injection"].sub(" ", text)) if injection else text
     health = bool(HEALTH_TERMS.search(remainder))
-    off_topic = not health and bool(OFF_TOPIC.search(remainder) or _GENERIC_TASK.search(remainder))
+    off_topic = not health and bool(RULES["off_topic"].search(remainder) or RULES["generic_task"].search(remainder))
     if injection:
-        legitimate = health and bool(_LEGIT_QUESTION.search(remainder)) and not OFF_TOPIC.search(remainder)
+        legitimate = (
+            health and bool(RULES["legit_question"].search(remainder)) and not RULES["off_topic"].search(remainder)
+        )
         out_of_scope = extraction or illicit or off_topic or not legitimate
     else:
         out_of_scope = off_topic or illicit

@@ -88,9 +88,14 @@ class Triage:
 
 
 @cache
+@cache
+def _catalogue_data(path: Path = CATALOGUE_PATH) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
 def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[dict[str, Category], dict[str, str]]:
     """Categories by id, and today's rule categories mapped to them."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = _catalogue_data(path)
     categories = {}
     for category_id, entry in data["categories"].items():
         question = entry["question"]
@@ -110,8 +115,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[dict[str, Category], di
 
 def load_feature_groups(path: Path = CATALOGUE_PATH) -> dict[str, str]:
     """Categories that name one finding in two ways (a rash after a drip is skin or allergy): one amber, not two."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {member: group[0] for group in data.get("same_finding", []) for member in group}
+    return {member: group[0] for group in _catalogue_data(path).get("same_finding", []) for member in group}
 
 
 class Triager:
@@ -122,9 +126,7 @@ class Triager:
         self.fever_threshold_c = fever_threshold_c
         self.categories, self.rule_categories = load_catalogue()
         self.feature_groups = load_feature_groups()
-        self.background_words = frozenset(
-            yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))["background_words"]
-        )
+        self.background_words = frozenset(_catalogue_data()["background_words"])
 
     def category(self, category_id: str) -> Category:
         return self.categories.get(category_id) or self.categories["none"]
@@ -187,11 +189,6 @@ class Triager:
         if classifier_amber and predicted.amber:  # only categories the toolkit grades amber
             return Triage("amber", predicted, "classifier", prediction.red, details=details)
         return Triage("green", predicted, "none", prediction.red, details=details)
-
-    def category_answer(self, pending: dict, option: str) -> Triage:
-        """The urgency a clicked option of the pending question stands for."""
-        category = self.category(pending.get("category", "none"))
-        return Triage(category.question.urgency_for(option) or "amber", category, "answer")
 
     def answer_to_question(self, pending: dict, answer: str, history: list[str] | tuple[str, ...]) -> Triage:
         """Grade the patient's answer to a triage question asked about ``pending['message']``.
