@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
+import re
 from pathlib import Path
 
 import pytest
@@ -57,8 +57,9 @@ def test_ordinary_questions_are_answered_not_sent_elsewhere(set1_results) -> Non
 def test_the_answer_comes_first(set1_results) -> None:
     """The first sentence is from the library, cited, not a stock opening."""
     firsts = [r["text"] for result in set1_results for r in result["replies"] if r["kind"] == "answer"]
-    opened_with_citation = [text for text in firsts if "[1]" in " ".join(prose(text).split()[:60]) or "[" in text[:400]]
-    assert len(opened_with_citation) / len(firsts) >= 0.95
+    answers = [text.split("\n\n", 1)[-1] if text.startswith("**📞") else text for text in firsts]  # after amber
+    cited_early = [text for text in answers if re.search(r"\[\d+\]", " ".join(text.split()[:60]))]
+    assert len(cited_early) / len(answers) >= 0.95, len(cited_early) / len(answers)
     assert not any(text.startswith(("Thank you for asking", "That's a good question", "Given your")) for text in firsts)
 
 
@@ -78,7 +79,7 @@ async def test_a_strong_keyword_match_is_not_nothing_found(guide) -> None:
     await guide.respond(state, "HER2-low, my cancer progressed after hormone therapy. what are the options?")
     reply = await guide.respond(state, "is Enhertu one of them?")
     assert reply.kind == "answer" and "could not find" not in reply.text
-    assert "trastuzumab-deruxtecan" in {s.doc_id for s in reply.sources} | {"her2-low"} or reply.sources
+    assert {s.doc_id for s in reply.sources} & {"trastuzumab-deruxtecan", "her2-low", "antibody-drug-conjugates"}
 
 
 async def test_feelings_get_a_fitting_opening_and_the_emotional_health_document(guide) -> None:
@@ -104,4 +105,4 @@ async def test_a_caregivers_cost_question_is_not_asked_which_medicine(guide) -> 
 def test_lengths_are_measured_on_what_the_patient_reads() -> None:
     text = "Tamoxifen blocks estrogen. [1]\n\n- It is a pill. [1]\n\n[NCI](https://www.cancer.gov/x)"
     assert prose(text) == "Tamoxifen blocks estrogen. It is a pill. NCI."
-    assert statistics.median([reading_grade(text)]) < 8
+    assert reading_grade(text) < 8
