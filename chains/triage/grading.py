@@ -31,6 +31,7 @@ import yaml
 from chains.embeddings import embed_text
 from chains.safety import current_temperature_c, detect_red_flag
 from chains.safety.urgency import ACTIVE_TREATMENT
+from chains.text import context
 from chains.text.context import split_features
 from chains.text.normalise import normalise
 from chains.triage.classifier import Prediction, TriageClassifier, default_classifier, window_text
@@ -128,6 +129,10 @@ class Triager:
         self.feature_groups = load_feature_groups()
         self.background_words = frozenset(_catalogue_data()["background_words"])
 
+    def not_urgent(self) -> Triage:
+        """Green, for a message that reports nothing (a clicked cancer type)."""
+        return Triage("green", self.category("none"), "none")
+
     def category(self, category_id: str) -> Category:
         return self.categories.get(category_id) or self.categories["none"]
 
@@ -166,7 +171,10 @@ class Triager:
         flag = detect_red_flag(message, history, self.fever_threshold_c)
         if flag is not None:
             category = self.category(self.rule_categories.get(flag.category, flag.category))
-            doubted = prediction.red < RULE_DOUBT_BELOW and flag.category not in NEVER_DOUBTED
+            # Crisis wording and temperatures are exact, unless the message tells them as a story (past, someone
+            # else's, a what-if, a joke): then the classifier may doubt them too, and OncoGuide asks.
+            exact = flag.category in NEVER_DOUBTED and not context.told_as_story(normalise(message))
+            doubted = prediction.red < RULE_DOUBT_BELOW and not exact
             return Triage("unsure" if doubted else "red", category, "rule", prediction.red, flag.evidence, details)
         predicted = self.category(prediction.category)
         if prediction.red >= RED_AT and predicted.id != "none":
