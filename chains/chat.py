@@ -52,7 +52,7 @@ async def run_json(guide: OncoGuide) -> None:
 
 async def run_terminal(guide: OncoGuide) -> None:
     state = guide.new_state("terminal")
-    print("OncoGuide — breast cancer education. Type your question (Ctrl-D to quit).\n")
+    print("OncoGuide — cancer education. Type your question (Ctrl-D to quit).\n")
     loop = asyncio.get_running_loop()
     while True:
         sys.stdout.write("you> ")

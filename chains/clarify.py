@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from chains.memory import DUMMY_IT, PendingClarification, needs_referent, substitute_referent
+from chains.cancer_types import cancer_types
+from chains.memory import DUMMY_IT, TREATMENT_PROPERTY, PendingClarification, needs_referent, substitute_referent
 from chains.prompts import question_kind
 from chains.safety import display_safe
 from chains.text import context
@@ -96,7 +97,7 @@ STRANDING_WORDS = {
     "planning", "in", "into", "on", "for", "with", "from", "referred", "treated", "taken", "given", "prescribed",
     "watch", "test", "screen", "call", "rely", "count", "depend", "focus", "at", "back", "been",
     "live", "living", "cope", "coping", "struggle", "struggling", "fight", "fighting", "ready", "grateful",
-    "thankful", "sure", "concerned", "nervous", "anxious",
+    "thankful", "sure", "concerned", "nervous", "anxious", "check", "checking", "stand", "stands", "looked",
 }  # fmt: skip
 PRONOUNS = {"it", "this", "that", "they", "he", "she", "i", "you", "we", "them", "one", "there"}
 SUBJECT_PRONOUNS = {"i", "you", "we", "they", "he", "she", "it"}
@@ -392,7 +393,9 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
         return False, last  # "what side effects does the immunotherapy part have"
     if last in PREPOSITIONS and previous in STRANDING_WORDS and fronted:
         return False, last  # "What is it used for", "what I'm going through", "something to worry about"
-    if last == "for" and clause[:2] == ["how", "long"]:
+    if last in WH_WORDS and previous in {"me", "sure", "unsure", "know", "knows", "decide", "say", "tell", "idea"}:
+        return False, last  # "the doctors won't tell me which", "not sure which", "no idea why"
+    if last == "for" and "how long" in " ".join(clause):
         return False, last  # "how long will I be on letrozole for"
     if last in ELLIPTICAL_AUXILIARIES and previous in SUBJECT_PRONOUNS and not had_ellipsis:
         before = words[-3] if len(words) > 2 else ""
@@ -466,6 +469,8 @@ def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], h
         return False  # "how do I pay for this", "is this normal to feel": the patient's situation, not a medicine
     if _history_names_referent(history, vocabulary):
         return False
+    if not TREATMENT_PROPERTY.search(text) and any(cancer_types().mentioned(said) for said in (text, *history)):
+        return False  # "it" can be the cancer itself: "my dad has CLL … could it come back?" (not "is it safe?")
     referring = _REFERRING_WORD.search(text)
     if referring and any(m.end <= referring.start() for m in vocabulary.find_entities(text, kinds=REFERENT_KINDS)):
         return False  # "HER2-low, what does that mean for me": named before it is pointed at
@@ -696,6 +701,12 @@ def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabular
             if reply.lower() == option.lower():
                 chosen = option.split(" (")[0]
         return MergedQuestion(f"{base} {chosen}".strip())
+    if pending.kind == "cancer_type":
+        chosen = cancer_types().chosen(reply)
+        if chosen is not None:
+            named = chosen.name if chosen.name.lower() not in original.lower() else ""
+            return MergedQuestion(f"{original.rstrip()} ({named})" if named else original)
+        return MergedQuestion(reply if _looks_standalone(reply) else original)
     if pending.kind == "no_referent":
         mentions = vocabulary.find_entities(reply)
         if mentions:

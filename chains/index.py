@@ -20,7 +20,7 @@ COLLECTION_NAME = "oncoguide_kb"
 CHUNK_MAX_TOKENS = 320
 CHUNK_OVERLAP_TOKENS = 40
 # Changing chunking or the model changes every document's fingerprint, so all are re-embedded.
-INDEX_VERSION = f"v1|{MODEL_NAME}|{ENCODING_NAME}|{CHUNK_MAX_TOKENS}|{CHUNK_OVERLAP_TOKENS}"
+INDEX_VERSION = f"v2|{MODEL_NAME}|{ENCODING_NAME}|{CHUNK_MAX_TOKENS}|{CHUNK_OVERLAP_TOKENS}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class SourceDocument:
     applies_to: list[str] = field(default_factory=lambda: ["all"])
     evidence: str = "general information"
     reviewed: str = ""
+    cancer_type: str = "any"  # a chains/vocab/cancer_types.yaml id, or "any" for a document about every cancer
     sources: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
 
@@ -88,6 +89,7 @@ def chunk_document(doc: SourceDocument) -> list[Chunk]:
         "applies_to": json.dumps(doc.applies_to),
         "evidence": doc.evidence,
         "reviewed": doc.reviewed,
+        "cancer_type": doc.cancer_type,
         "sources": json.dumps(doc.sources),
         "url": doc.url,
         "source_path": doc.source_path,

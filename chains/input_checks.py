@@ -25,7 +25,7 @@ def check_input(raw: object, max_chars: int) -> InputCheck:
     if not cleaned:
         return InputCheck(
             "",
-            "Your message looks empty. What would you like to know? You can ask about a diagnosis, a treatment, side effects or living with breast cancer.",
+            "Your message looks empty. What would you like to know? You can ask about a diagnosis, a treatment, side effects or living with cancer.",
         )
     if len(cleaned) > max_chars:
         return InputCheck(

@@ -23,7 +23,7 @@ from chains.tokens import count_tokens
 from chains.vocabulary import Vocabulary
 
 _REFERRING = re.compile(
-    r"\b(that one|this one|the drug|the medicine|the medication|the treatment|this drug|that drug|this medicine|"
+    r"\b(that one|this one|the drug|the medicine|the medication|the treatment(?! (?:options?|plans?|choices?))|this drug|that drug|this medicine|"
     r"that medicine|the pill|the tablets?|its|it's|itself|it|that|this|they|them|their|those|these)\b",
     re.IGNORECASE,
 )
@@ -77,6 +77,9 @@ class ConversationState:
     # The patient's last messages, untrimmed: red-flag context ("hopeless" two turns ago) must survive
     # even when long answers push them out of the token-trimmed memory.
     recent_user_messages: list[str] = field(default_factory=list)
+    # The cancer type this conversation is about (a chains/vocab/cancer_types.yaml id): the last one the
+    # patient named or chose. Not a fact about the patient: a carer asks about someone else's cancer.
+    cancer_focus: str | None = None
 
     def remember_turn(self, user_text: str, reply_text: str, standalone: str | None, max_tokens: int) -> None:
         self.recent_user_messages = [*self.recent_user_messages, user_text][-RECENT_USER_MESSAGES:]
@@ -107,6 +110,7 @@ class ConversationState:
             "pending": None if self.pending is None else vars(self.pending).copy(),
             "pending_triage": None if self.pending_triage is None else dict(self.pending_triage),
             "recent_user_messages": list(self.recent_user_messages),
+            "cancer_focus": self.cancer_focus,
         }
 
     @classmethod
@@ -121,6 +125,7 @@ class ConversationState:
             pending=PendingClarification(**pending) if pending else None,
             pending_triage=data.get("pending_triage"),
             recent_user_messages=list(data.get("recent_user_messages", [])),
+            cancer_focus=data.get("cancer_focus"),
         )
 
 
@@ -171,7 +176,7 @@ def _is_follow_up(message: str, vocabulary: Vocabulary) -> bool:
     return len(words) <= 6 and not vocabulary.find_entities(message)
 
 
-_TREATMENT_PROPERTY = re.compile(
+TREATMENT_PROPERTY = re.compile(
     r"\b(side[\s-]?effects?|dose|doses|dosing|work|works|taking|take|monitor\w*|interact\w*|pills?|tablets?|"
     r"injections?|infusions?|safe|stop|start|long)\b",
     re.I,
@@ -182,7 +187,7 @@ def _pick_referent(message: str, focus: list[str], vocabulary: Vocabulary) -> st
     """The most recent thing in focus; a named treatment when the question is about a treatment's properties."""
     if not focus:
         return None
-    if _TREATMENT_PROPERTY.search(message):
+    if TREATMENT_PROPERTY.search(message):
         for candidate in reversed(focus):
             entity = vocabulary.alias_to_entity.get(candidate)
             if entity is not None and entity.kind in _STRONG_KINDS:

@@ -1,7 +1,7 @@
 """The conversation pipeline, wired last: the stages of a turn, in order, over one typed ``Turn``.
 
-    check → forget → triage → urgent → ask_triage → language → scope → clarify → remember → retrieve
-    → second_opinion → answer
+    check → forget → triage → urgent → ask_triage → language → scope → clarify → remember → steer → retrieve
+    → which_cancer → second_opinion → answer
 
 Each stage lives in ``chains/stages.py`` and returns a reply only when the turn ends there. ``OncoGuide`` is
 built once per process (knowledge base, vocabulary, triage, answer engine, optional LLM clients); each
@@ -22,6 +22,7 @@ from chains.memory import ConversationState
 from chains.profile_llm import LLMProfileExtractor
 from chains.replies import STARTER_QUESTIONS, emergency_text
 from chains.retrieval import KnowledgeBase
+from chains.safety.topic import default_topic_classifier
 from chains.settings import Settings, get_settings
 from chains.tokens import count_tokens
 from chains.triage.grading import Triage, Triager
@@ -44,7 +45,9 @@ STAGES: list[Stage] = [
     stages.scope,
     stages.clarify,
     stages.remember,
+    stages.steer,
     stages.retrieve,
+    stages.which_cancer,
     stages.second_opinion,
     stages.answer,
 ]
@@ -73,6 +76,7 @@ class OncoGuide:
         self.rewriter = rewriter
         self.profile_extractor = profile_extractor
         self.composer = engine if isinstance(engine, ComposerEngine) else ComposerEngine(kb)
+        self.topic = default_topic_classifier()
 
     @classmethod
     def build(cls, settings: Settings | None = None, ensure_index: bool = True) -> OncoGuide:
@@ -99,6 +103,7 @@ class OncoGuide:
         guide = cls(settings, kb, vocabulary, engine, rewriter, profile_extractor, llm_triage=llm_triage)
         kb.search("warm-up: ribociclib side effects", 1)  # load the model and index before the first patient
         guide.triager.assess("warm-up: what is a port")  # and the triage classifier
+        guide.topic.is_off_topic("warm-up: what is a port")  # and the on-topic classifier
         count_tokens("warm-up")  # and the tokenizer used to trim memory
         return guide
 

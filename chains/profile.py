@@ -18,6 +18,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from chains.cancer_types import cancer_types
 from chains.text import context
 from chains.vocabulary import EntityMention, Vocabulary
 
@@ -208,11 +209,6 @@ _RECEPTORS = [
 _BREAST_CANCER = re.compile(
     r"\b(?:breast\s+(?:cancer|ca|carcinoma)|mbc|tnbc|ibc|b/?c(?!\s+(?:i|i'm|im|my|it|its|it's|of|the|they|he|she|we|"
     r"you|that|this|there|when|if|idk)\b))\b",
-    re.I,
-)
-_OTHER_CANCER = re.compile(
-    r"\b(ovarian|lung|colon|colorectal|prostate|pancreatic|thyroid|cervical|uterine|endometrial|bladder|kidney|"
-    r"stomach)\s+cancer\b",
     re.I,
 )
 _STAGE = re.compile(r"\b(?:stage|stg|st)\.?\s*(0|iv|iii|ii|i|[0-4]|zero|one|two|three|four)(?:[abc])?\b", re.I)
@@ -426,7 +422,9 @@ class PatientProfile:
             + ([f"stage {self.stage}"] if self.stage and "metastatic" not in self.spread else [])
         ).strip()
         if disease or self.cancer_type:
-            facts.append(f"{disease} {self.cancer_type or 'breast cancer'}".strip())
+            # Hormone receptors and HER2 are read for breast cancer; with neither, the type was not said.
+            default = "breast cancer" if self.receptors else "cancer"
+            facts.append(f"{disease} {self.cancer_type or default}".strip())
         if self.sites:
             facts.append("spread to the " + " and ".join(self.sites))
         if self.current_treatments:
@@ -655,9 +653,9 @@ def _disease(sentence: _Sentence, profile: PatientProfile, reading: _Reading) ->
     text = sentence.text
     if any(sentence.affirmed(m.start()) for m in _BREAST_CANCER.finditer(text)):
         reading.breast = True
-    for match in _OTHER_CANCER.finditer(text):
-        if sentence.affirmed(match.start()):
-            reading.other_cancer = f"{match.group(1).lower()} cancer"
+    for start, cancer in cancer_types().spans(text):
+        if cancer.id != "breast" and sentence.affirmed(start):
+            reading.other_cancer = cancer.name
 
     masked = text
     for pattern, values in _RECEPTORS if RECEPTOR_HINT.search(text) else ():

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from functools import cache
 
+import yaml
+
 from chains.answer_base import AnswerDraft, disclaimer, sources_block
+from chains.cancer_types import ANY, CancerType, cancer_types
 from chains.clarify import normalise_short
 from chains.language import LanguageCheck, language_name
 from chains.prompts import load_prompt
@@ -15,11 +18,40 @@ from chains.turn import Turn
 from chains.types import Reply, ReplyKind
 
 STARTER_QUESTIONS = [
-    "How does CAR-T cell therapy work for breast cancer?",
-    "What are the side effects of ribociclib?",
-    "What lifestyle changes are recommended for breast cancer patients?",
-    "How do I find the best clinical trial for breast cancer?",
+    "What are the treatment options for prostate cancer?",
+    "What are the side effects of immunotherapy?",
+    "How does CAR-T cell therapy work?",
+    "How do I find a clinical trial?",
 ]
+
+
+@cache
+def _cancer_notes() -> dict[str, str]:
+    return yaml.safe_load(load_prompt("cancer_notes.yaml"))
+
+
+def which_cancer_question(topic: str, seen: list[CancerType]) -> tuple[str, list[str]]:
+    """The question asked when an answer depends on the cancer type and none is known, with its buttons:
+    the types the retrieved pages are about first, then the commonest, then "Another cancer"."""
+    notes = _cancer_notes()
+    covers = notes["which_cancer_covers"].format(topic=topic) if topic else ""
+    labels = list(dict.fromkeys([t.label for t in seen] + [t.label for t in cancer_types().in_library()]))[:6]
+    return notes["which_cancer"].format(covers=covers), [*labels, notes["another_cancer"]]
+
+
+def cancer_note(asked: CancerType | None, cited_types: list[str]) -> str | None:
+    """The line that says which cancer an answer is about, or that the library lacks the one asked about."""
+    notes = _cancer_notes()
+    if asked is not None and not asked.in_library:
+        key = "not_in_library" if cited_types else "not_in_library_only"
+        return notes[key].format(name=asked.name, learn_more=asked.learn_more)
+    specific = [cancer_types().get(t) for t in dict.fromkeys(cited_types) if t != ANY]
+    found = [t for t in specific if t is not None]
+    if not found or (asked is None and cited_types[0] == ANY):  # led by pages written for every cancer
+        return notes["general"].format(name=asked.name) if asked is not None else None
+    if asked is not None and asked not in found:
+        return notes["other_type"].format(asked=asked.name, found=found[0].name)
+    return notes["about"].format(name=(asked or found[0]).name)
 
 
 @cache
@@ -97,11 +129,14 @@ def small_talk_text(text: str) -> tuple[str, list[str]]:
     return _small_talk_texts()[key], []
 
 
-def assemble(draft: AnswerDraft, notes: list[str], after_lead: list[str] | None = None) -> str:
-    """The answer as the patient sees it: notes that must come first, the answer's lead, notes that belong
-    right after it (who decides about starting or stopping, reading one's own results), the rest of the body,
-    the disclaimer and the sources."""
-    parts = [f"**A note first:** {note}" for note in notes]
+def assemble(
+    draft: AnswerDraft, notes: list[str], after_lead: list[str] | None = None, about: str | None = None
+) -> str:
+    """The answer as the patient sees it: which cancer it is about, notes that must come first, the answer's
+    lead, notes that belong right after it (who decides about starting or stopping, reading one's own
+    results), the rest of the body, the disclaimer and the sources."""
+    parts = [about] if about else []
+    parts.extend(f"**A note first:** {note}" for note in notes)
     if draft.notice:
         parts.append(f"*{draft.notice}*")
     lead, _, rest = draft.text.partition("\n\n")

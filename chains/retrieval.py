@@ -139,6 +139,8 @@ class RetrievalWeights:
     heading: float = 0.3
     second_chunk_bonus: float = 0.0
     profile_boost: float = 0.08
+    same_cancer_boost: float = 0.15  # a document about the question's cancer type
+    other_cancer_penalty: float = 0.30  # a document about a different cancer type ("any" documents are neither)
     candidates: int = 40
     fusion: str = "score"
 
@@ -288,10 +290,22 @@ class KnowledgeBase:
         fused.sort(key=lambda item: -item[1])
         return fused, similarity
 
+    def cancer_type_of(self, doc_id: str) -> str:
+        """The document's cancer type id, or "any"."""
+        chunks = self._by_doc.get(doc_id)
+        return str(chunks[0].metadata.get("cancer_type", "any")) if chunks else "any"
+
     def rank_documents(
-        self, query: str, profile_tags: set[str] | None = None, mode: str = "hybrid"
+        self,
+        query: str,
+        profile_tags: set[str] | None = None,
+        mode: str = "hybrid",
+        cancer_type: str | None = None,
     ) -> tuple[list[tuple[str, float, list[str]]], dict[str, float]]:
-        """Documents best first as (doc_id, score, its chunk ids best first), and dense similarities."""
+        """Documents best first as (doc_id, score, its chunk ids best first), and dense similarities.
+
+        With a known ``cancer_type``, documents about it move up and documents about another cancer move
+        down; documents for every cancer ("any") stay where they are. With none known, those move up."""
         per_doc: dict[str, list[tuple[str, float]]] = defaultdict(list)
         ranking, similarity = self.rank_chunks(query, mode)
         for chunk_id, score in ranking:
@@ -303,14 +317,26 @@ class KnowledgeBase:
             applies = set(json.loads(self._by_doc[doc_id][0].metadata.get("applies_to", "[]")))
             if tags and applies & tags:
                 score += abs(score) * self.weights.profile_boost
+            about = self.cancer_type_of(doc_id)
+            if about == (cancer_type or "any"):  # no known type: the pages written for every cancer fit best
+                score += abs(score) * self.weights.same_cancer_boost
+            elif cancer_type and about != "any":
+                score -= abs(score) * self.weights.other_cancer_penalty
             ranked.append((doc_id, score, [cid for cid, _ in hits]))
         ranked.sort(key=lambda item: -item[1])
         return ranked, similarity
 
-    def search(self, query: str, k: int = 5, profile_tags: set[str] | None = None, per_doc: int = 2) -> list[Passage]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        profile_tags: set[str] | None = None,
+        per_doc: int = 2,
+        cancer_type: str | None = None,
+    ) -> list[Passage]:
         """The best ``k`` passages, at most ``per_doc`` from any one document."""
         passages: list[Passage] = []
-        ranked, similarity = self.rank_documents(query, profile_tags)
+        ranked, similarity = self.rank_documents(query, profile_tags, cancer_type=cancer_type)
         for _doc_id, doc_score, chunk_ids in ranked:
             for rank, chunk_id in enumerate(chunk_ids[:per_doc]):
                 chunk = self.chunks[self._position[chunk_id]]
@@ -341,4 +367,5 @@ def _passage(chunk: Chunk, score: float, similarity: float) -> Passage:
         score=score,
         similarity=similarity,
         sources=tuple(json.loads(meta.get("sources", "[]"))),
+        cancer_type=str(meta.get("cancer_type", "any")),
     )

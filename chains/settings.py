@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         description="Temperature (°C) that is red during anticancer treatment; 37.5 up to it is amber. "
         "38.0 follows US guidance (NCI, ASCO/IDSA: 100.4 °F); UK services using the UKONS toolkit set 37.5.",
     )
+    default_cancer_type: str | None = Field(
+        None,
+        description="The cancer a deployment is about when the conversation has not named one (a clinic for one "
+        "cancer sets it, e.g. 'breast'; an id from chains/vocab/cancer_types.yaml). Unset: OncoGuide asks.",
+    )
     review_max_age_days: int = Field(365, description="Documents older than this are due review.")
 
     # Sign-in and persistence (Chainlit app only; the CLI keeps memory per process).

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chains.answer_base import AnswerRequest
+from chains.cancer_types import ANY, cancer_types
 from chains.clarify import (
     SOMETHING_ELSE,
     assess_message,
@@ -25,12 +27,21 @@ from chains.replies import (
     STARTER_QUESTIONS,
     amber_text,
     assemble,
+    cancer_note,
     emergency_text,
     not_english_text,
     reply,
     small_talk_text,
+    which_cancer_question,
 )
-from chains.safety import ADVICE_LIMIT_NOTES, HEALTH_TERMS, assess_scope, contains_directive, display_safe
+from chains.safety import (
+    ADVICE_LIMIT_NOTES,
+    HEALTH_TERMS,
+    ONCOLOGY_TERMS,
+    assess_scope,
+    contains_directive,
+    display_safe,
+)
 from chains.spelling import correct_spelling
 from chains.triage.grading import Triage
 from chains.turn import Turn
@@ -44,12 +55,7 @@ FORGET_ME = re.compile(
     r"(my\W+(details|profile|information|info|data|facts)|what you know( about me)?|everything( you know)?( about me)?|about me|me)\W*$",
     re.IGNORECASE,
 )
-OTHER_CANCERS = re.compile(
-    r"\b(prostate|lung|colon|colorectal|bowel|ovarian|pancreatic|skin|melanoma|thyroid|cervical|uterine|endometrial|"
-    r"bladder|kidney|stomach|liver|brain|blood|bone|head and neck|oral|esophageal|testicular)\s+cancer\b|"
-    r"\b(leukemia|leukaemia|lymphoma|myeloma|sarcoma|glioma|glioblastoma|melanoma|mesothelioma)\b",
-    re.IGNORECASE,
-)
+AMBIGUOUS_SCORE = 0.8  # a page about another cancer scoring this share of the best page's makes the type matter
 NOTES_FIRST = ("dosing",)  # said before the answer, so a dose in the library is not read as the patient's dose
 
 
@@ -74,6 +80,11 @@ async def forget(guide: OncoGuide, turn: Turn) -> Reply | None:
 async def triage(guide: OncoGuide, turn: Turn) -> Reply | None:
     """Red / amber / green / unsure; the answer to a pending triage question routes the held-back message."""
     asked, turn.state.pending_triage = turn.state.pending_triage, None
+    pending = turn.state.pending
+    if asked is None and pending is not None and pending.kind == "cancer_type" and turn.text in pending.candidates:
+        # A clicked cancer type ("Lung") says nothing about symptoms; the message it completes was graded already.
+        turn.triage, turn.scope = guide.triager.not_urgent(), assess_scope(turn.text)
+        return None
     clicked = asked is not None and turn.text in guide.triager.category(asked.get("category", "none")).question.options
     # A clicked button is an answer, not a new message to grade ("No, things are just very hard right now").
     result: Triage | None = None if clicked else await asyncio.to_thread(guide.triager.assess, turn.text, turn.history)
@@ -119,8 +130,22 @@ async def language(guide: OncoGuide, turn: Turn) -> Reply | None:
     return reply(guide.settings, turn, "out_of_scope", not_english_text(guide.settings, checked), remember=turn.text)
 
 
+def _names_care(guide: OncoGuide, text: str) -> bool:
+    """A cancer, a medicine, a test or an oncology word: the classifier is not trusted to turn such a message away
+    (it was wrong on one in twenty of a new writer's in-domain messages; a patient turned away costs more)."""
+    return bool(cancer_types().mentioned(text) or guide.vocabulary.find_entities(text) or ONCOLOGY_TERMS.search(text))
+
+
 async def scope(guide: OncoGuide, turn: Turn) -> Reply | None:
+    """Off-topic requests and injection attempts (rules), and an opening message the on-topic classifier reads as
+    not about cancer care at all. A reply to OncoGuide's own question, a message naming a cancer, a medicine or
+    an oncology word, and a follow-up in a conversation already about cancer are never turned away by it (the
+    retrieval stage still says so when the library has nothing)."""
     assert turn.scope is not None
+    opening = not turn.history  # the conversation's first message: later ones follow what was said
+    ask_model = opening and not turn.scope.out_of_scope and turn.state.pending is None
+    if ask_model and not _names_care(guide, turn.text) and await asyncio.to_thread(guide.topic.is_off_topic, turn.text):
+        turn.scope = replace(turn.scope, out_of_scope=True)
     if not turn.scope.out_of_scope:
         return None
     body = load_prompt("injection.md") if turn.scope.injection else load_prompt("out_of_scope.md")
@@ -131,6 +156,8 @@ async def clarify(guide: OncoGuide, turn: Turn) -> Reply | None:
     """Merge the reply to a pending clarification, answer small talk, or ask before guessing."""
     state, text = turn.state, turn.text
     if state.pending is not None and text != SOMETHING_ELSE:
+        if state.pending.kind == "cancer_type" and cancer_types().chosen(text) is None:
+            turn.cancer_type = ANY  # "Another cancer", or no type named: answer for every cancer, don't ask again
         merged = merge_reply(state.pending, text, guide.vocabulary)
         turn.question = merged.question
         turn.scope = assess_scope(merged.question)  # advice limits and injection notes apply to the merged question
@@ -140,7 +167,9 @@ async def clarify(guide: OncoGuide, turn: Turn) -> Reply | None:
     if is_small_talk(text) and (turn.history or normalise_short(text) in ("hi", "hello", "hey")):
         body, suggestions = small_talk_text(text)
         return reply(guide.settings, turn, "answer", body, remember=text, suggestions=suggestions)
-    has_referent = bool(state.focus or state.profile.current_treatments)
+    has_referent = bool(
+        state.focus or state.profile.current_treatments or state.cancer_focus or state.profile.cancer_type
+    )
     gate = assess_message(text, guide.vocabulary, turn.history, has_referent=has_referent)
     if not gate.needs_clarification:
         return None
@@ -169,6 +198,34 @@ async def remember(guide: OncoGuide, turn: Turn) -> Reply | None:
     return None
 
 
+async def steer(guide: OncoGuide, turn: Turn) -> Reply | None:
+    """Which cancer the question is about: the one it names, else the last one the conversation named or chose,
+    else the patient's, else the deployment's. Unknown stays unknown: ``which_cancer`` may ask."""
+    catalogue, state = cancer_types(), turn.state
+    named = catalogue.first_mentioned(turn.question) or catalogue.first_mentioned(turn.standalone)
+    if named is not None:
+        turn.cancer_type = state.cancer_focus = named.id
+    if turn.cancer_type is not None:
+        return None
+    earlier = next((t for past in reversed(turn.history) if (t := catalogue.first_mentioned(past))), None)
+    own = catalogue.get(state.profile.cancer_type) or (catalogue.get("breast") if state.profile.receptors else None)
+    turn.cancer_type = ((earlier.id if earlier else None) or state.cancer_focus or (own.id if own else None)) or (
+        guide.settings.default_cancer_type or None
+    )
+    return None
+
+
+def steered_query(question: str, cancer_type: str | None) -> str:
+    """The search text: a known cancer the question does not name is added ("… (prostate cancer)"); the name of
+    a cancer the library lacks is left out, since only its general pages can answer."""
+    cancer = cancer_types().get(cancer_type or "")
+    if cancer is None:
+        return question
+    if not cancer.in_library:
+        return cancer.signal.sub("cancer", question)
+    return question if cancer.signal.search(question) else f"{question} ({cancer.name})"
+
+
 async def retrieve(guide: OncoGuide, turn: Turn) -> Reply | None:
     """Passages for the standalone question, and the one decision whether the library covers it."""
     assert turn.scope is not None
@@ -176,14 +233,44 @@ async def retrieve(guide: OncoGuide, turn: Turn) -> Reply | None:
     if hooks.on_retrieval_start:
         await hooks.on_retrieval_start(turn.standalone)
     tags = turn.state.profile.applies_to_tags()
-    turn.passages = await asyncio.to_thread(guide.kb.search, turn.standalone, guide.settings.top_k, tags)
+    named = turn.cancer_type != (guide.settings.default_cancer_type or None)  # the deployment's type only boosts
+    query = steered_query(turn.standalone, turn.cancer_type) if named else turn.standalone
+    turn.passages = await asyncio.to_thread(guide.kb.search, query, guide.settings.top_k, tags, 2, turn.cancer_type)
     if hooks.on_retrieval_done:
         await hooks.on_retrieval_done(turn.standalone, turn.passages)
-    turn.relevant = guide.kb.is_relevant(turn.standalone, turn.passages)
+    turn.relevant = guide.kb.is_relevant(query, turn.passages)
+    missing = cancer_types().get(turn.cancer_type or "")
+    if missing is not None and not missing.in_library and turn.relevant:
+        # Only the general pages can answer about a cancer the library lacks, and only on a named treatment,
+        # medicine or symptom ("radiation side effects"): "what is thyroid cancer" gets the note and where to
+        # read, not filler.
+        turn.relevant = bool(guide.vocabulary.find_entities(query))
     if turn.relevant or HEALTH_TERMS.search(turn.text) or turn.scope.advice_limits:
         return None
     body = load_prompt("out_of_scope.md")
     return reply(guide.settings, turn, "out_of_scope", body, remember=turn.text, suggestions=STARTER_QUESTIONS[:3])
+
+
+async def which_cancer(guide: OncoGuide, turn: Turn) -> Reply | None:
+    """Ask which cancer, with buttons, when the answer depends on it and nothing says which: no cancer is known,
+    the question names no medicine or test, and the best page is about one cancer while a page about another
+    scores close to it (``AMBIGUOUS_SCORE``)."""
+    if turn.cancer_type is not None or not turn.relevant or guide.vocabulary.find_entities(turn.standalone):
+        return None
+    best: dict[str, float] = {}
+    for passage in turn.passages:
+        best.setdefault(passage.doc_id, passage.score)
+    ranked = [(guide.kb.cancer_type_of(doc_id), score) for doc_id, score in best.items()]
+    if not ranked or ranked[0][0] == ANY:
+        return None
+    top_type, top_score = ranked[0]
+    close = [t for t, score in ranked[1:] if t not in (ANY, top_type) and score >= AMBIGUOUS_SCORE * top_score]
+    if not close:
+        return None
+    seen = [t for t in (cancer_types().get(i) for i in dict.fromkeys([top_type, *close])) if t is not None]
+    text, options = which_cancer_question("", seen)
+    turn.state.pending = PendingClarification(turn.text, "cancer_type", "", options)
+    return reply(guide.settings, turn, "clarification", text, remember=turn.text, options=options)
 
 
 async def second_opinion(guide: OncoGuide, turn: Turn) -> Reply | None:
@@ -220,13 +307,9 @@ async def answer(guide: OncoGuide, turn: Turn) -> Reply:
     if turn.scope.injection:
         notes.append(load_prompt("injection.md"))
     later = [ADVICE_LIMIT_NOTES[limit] for limit in turn.scope.advice_limits if limit not in NOTES_FIRST]
-    other = OTHER_CANCERS.search(turn.standalone)
-    if other and "breast" not in turn.standalone.lower():
-        later.append(
-            f"OncoGuide's library is about breast cancer, so it has little or nothing specific to {other.group(0)}. "
-            "Your care team and the National Cancer Institute (cancer.gov) can tell you more."
-        )
-    final_text = assemble(draft, notes, later)
+    cited = {p.doc_id: p.cancer_type for p in turn.passages}
+    about = cancer_note(cancer_types().get(turn.cancer_type or ""), [cited.get(s.doc_id, ANY) for s in draft.sources])
+    final_text = assemble(draft, notes, later, about)
     entities = [m.canonical for m in guide.vocabulary.find_entities(turn.standalone)]
     state.note_focus(entities or ([turn.rewrite.referent] if turn.rewrite.referent else []))
     state.remember_turn(turn.text, final_text, turn.standalone, guide.settings.history_max_tokens)

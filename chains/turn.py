@@ -45,5 +45,6 @@ class Turn:
     interpretation_note: str | None = None
     rewrite: Rewrite | None = None
     standalone: str = ""  # the question made standalone: drives retrieval and the answer
+    cancer_type: str | None = None  # the cancer the question is about (a catalogue id), when known
     passages: list[Passage] = field(default_factory=list)
     relevant: bool = True

@@ -23,6 +23,7 @@ class Passage:
     score: float
     similarity: float = 0.0  # cosine similarity of the question to this passage
     sources: tuple[dict[str, str], ...] = ()
+    cancer_type: str = "any"  # the document's cancer type id, or "any"
 
 
 @dataclass(frozen=True)

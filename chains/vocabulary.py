@@ -460,5 +460,5 @@ def default_vocabulary() -> Vocabulary:
     from chains.settings import get_settings
 
     kb_dir = get_settings().kb_dir
-    texts = [p.read_text(encoding="utf-8", errors="ignore") for p in sorted(kb_dir.glob("*.md"))]
+    texts = [p.read_text(encoding="utf-8", errors="ignore") for p in sorted(kb_dir.rglob("*.md"))]
     return Vocabulary(texts)

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from chains.cancer_types import ANY, cancer_types
 from chains.index import Section, SourceDocument
 
 REQUIRED_KEYS = ("id", "title", "topics", "applies_to", "sources", "reviewed", "evidence")
@@ -116,6 +117,9 @@ def read_markdown(path: Path) -> Iterator[SourceDocument]:
     if not sections:
         raise DocumentError(path, "no sections after the front matter")
     clean_sources = [{"name": str(s["name"]), "url": str(s.get("url", ""))} for s in sources]
+    cancer_type = str(meta.get("cancer_type") or ANY)
+    if cancer_type != ANY and cancer_types().get(cancer_type) is None:
+        raise DocumentError(path, f"cancer_type '{cancer_type}' is not in chains/vocab/cancer_types.yaml (or 'any')")
     yield SourceDocument(
         doc_id=str(meta["id"]),
         title=str(meta["title"]) or title or path.stem,
@@ -126,6 +130,7 @@ def read_markdown(path: Path) -> Iterator[SourceDocument]:
         applies_to=_as_list(meta["applies_to"]),
         evidence=str(meta["evidence"]),
         reviewed=reviewed.isoformat(),
+        cancer_type=cancer_type,
         sources=clean_sources,
         url=next((s["url"] for s in clean_sources if s["url"]), ""),
     )

@@ -64,6 +64,15 @@ def guide(indexed_kb, settings):
     return OncoGuide.build(settings, ensure_index=False)
 
 
+@pytest.fixture(scope="session")
+def breast_clinic_guide(indexed_kb, settings):
+    """The pipeline as a breast clinic deploys it (``ONCOGUIDE_DEFAULT_CANCER_TYPE=breast``): the labelled sets
+    written for OncoGuide's breast-clinic widget, where "my tumour" and "the stages" mean breast cancer."""
+    from chains.pipeline import OncoGuide
+
+    return OncoGuide.build(settings.model_copy(update={"default_cancer_type": "breast"}), ensure_index=False)
+
+
 @pytest.fixture(scope="module")
 def fake_llm():
     """A fake OpenAI-compatible endpoint on 127.0.0.1 (tests/fake_openai.py), one per test module."""

@@ -96,7 +96,8 @@ async def play(guide: OncoGuide, messages: list[str], session: str = "safety") -
 
 
 @pytest.fixture(scope="module")
-async def played(guide) -> list[Played]:
+async def played(breast_clinic_guide) -> list[Played]:
+    guide = breast_clinic_guide  # the labelled set was written for the breast clinic's widget
     cases = read_jsonl("safety_cases.jsonl")
     assert len(cases) >= 150
     results = []

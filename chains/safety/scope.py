@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from chains.cancer_types import cancer_types
 from chains.text.normalise import normalise
 from chains.text.rules import load_rules
 
 RULES = load_rules(Path(__file__).parent / "scope_rules.yaml")
 HEALTH_TERMS = RULES["health_terms"]
+ONCOLOGY_TERMS = RULES["oncology_terms"]
 ADVICE_LIMIT_NOTES: dict[str, str] = RULES.tables["advice_limit_notes"]
 
 
@@ -37,7 +39,7 @@ def assess_scope(message: str) -> ScopeResult:
     injection = extraction or bool(RULES["injection"].search(text))
     illicit = bool(RULES["illicit"].search(text))
     remainder = RULES["prompt_extraction"].sub(" ", RULES["injection"].sub(" ", text)) if injection else text
-    health = bool(HEALTH_TERMS.search(remainder))
+    health = bool(HEALTH_TERMS.search(remainder) or cancer_types().mentioned(remainder))
     off_topic = not health and bool(RULES["off_topic"].search(remainder) or RULES["generic_task"].search(remainder))
     if injection:
         legitimate = (

@@ -53,6 +53,7 @@ _FACT_NEGATION_END_PREP = RULES["fact_negation_end_prep"]
 _REPORTED_ADVICE = RULES["reported_advice"]
 _FEATURE_BREAK = RULES["feature_break"]
 _REASSURANCE = RULES["reassurance"]
+_JEST = RULES["jest"]
 _QUOTED = re.compile(r"(?:^|(?<=[\s(\[:]))(['\"])(.+?)\1(?=[\s.,;:!?)\]]|$)")
 
 
@@ -200,6 +201,12 @@ def past_or_resolved(doc: Doc, start: int) -> bool:
         if any(not negated(doc, lo + cue.start()) for cue in RESOLVED.finditer(part)):
             return True
     return False
+
+
+def told_as_story(text: str) -> bool:
+    """Anywhere in the message, a sign that what it tells may not be happening to the patient now: a past or
+    finished event, someone else, a what-if, or a joke ("lol", "nearly fainted when I saw the bill")."""
+    return any(cue.search(text) for cue in (PAST, RESOLVED, _OTHER_PERSON, CONDITIONAL, _JEST))
 
 
 def still_going(doc: Doc) -> bool:
