@@ -6,7 +6,7 @@
 - Scope (``scope_cases.jsonl``, 220 in-domain and 110 off-topic messages by a third writer): in-domain
   messages turned away (target 0) and off-topic ones turned away (target ≥ 95 %).
 
-    .venv/bin/python -m bench.cancer_eval [--misses]
+    .venv/bin/python -m bench.cancer_eval [--misses] [--retrieval FILE] [--scope FILE]
 """
 
 from __future__ import annotations
@@ -98,9 +98,11 @@ async def scope(guide: OncoGuide, cases: list[dict]) -> tuple[list[str], int, in
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--misses", action="store_true", help="list every miss")
+    parser.add_argument("--retrieval", default="retrieval_cancers.jsonl", help="a set in tests/data/cancers/")
+    parser.add_argument("--scope", default="scope_cases.jsonl", help="a set in tests/data/cancers/")
     args = parser.parse_args()
     guide = OncoGuide.build()
-    cases = read_jsonl(SETS / "retrieval_cancers.jsonl")
+    cases = read_jsonl(SETS / args.retrieval)
     figures = await retrieval(guide, cases)
     print(
         f"retrieval: {figures.scored} scored ({figures.urgent} urgent left out): hit@5 {figures.hit_at_5:.3f}, "
@@ -109,7 +111,7 @@ async def main() -> None:
     for group in ("standalone", "history"):
         part = await retrieval(guide, [c for c in cases if c["group"] == group])
         print(f"  {group}: hit@5 {part.hit_at_5:.3f}, top type {part.top_type:.3f} over {part.scored}")
-    wrongly, off_turned, off_total = await scope(guide, read_jsonl(SETS / "scope_cases.jsonl"))
+    wrongly, off_turned, off_total = await scope(guide, read_jsonl(SETS / args.scope))
     print(
         f"scope: in-domain turned away {len(wrongly)}; off-topic turned away {off_turned}/{off_total} = {off_turned / off_total:.3f}"
     )

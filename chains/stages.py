@@ -55,6 +55,7 @@ FORGET_ME = re.compile(
     r"(my\W+(details|profile|information|info|data|facts)|what you know( about me)?|everything( you know)?( about me)?|about me|me)\W*$",
     re.IGNORECASE,
 )
+LIKELY_OFF_TOPIC = 0.5  # when the library has nothing, below this the message is taken as care wording it lacks
 AMBIGUOUS_SCORE = 0.8  # a page about another cancer scoring this share of the best page's makes the type matter
 NOTES_FIRST = ("dosing",)  # said before the answer, so a dose in the library is not read as the patient's dose
 
@@ -245,8 +246,10 @@ async def retrieve(guide: OncoGuide, turn: Turn) -> Reply | None:
         # medicine or symptom ("radiation side effects"): "what is thyroid cancer" gets the note and where to
         # read, not filler.
         turn.relevant = bool(guide.vocabulary.find_entities(query))
-    if turn.relevant or HEALTH_TERMS.search(turn.text) or turn.scope.advice_limits:
-        return None
+    if turn.relevant or HEALTH_TERMS.search(turn.text) or turn.scope.advice_limits or turn.cancer_type:
+        return None  # a cancer the library lacks still gets its note and where to read, not "out of scope"
+    if guide.topic.off_topic_probability(turn.text) < LIKELY_OFF_TOPIC:
+        return None  # care wording the library lacks ("what is TACE"): "I could not find that", not "out of scope"
     body = load_prompt("out_of_scope.md")
     return reply(guide.settings, turn, "out_of_scope", body, remember=turn.text, suggestions=STARTER_QUESTIONS[:3])
 
