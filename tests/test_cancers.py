@@ -32,7 +32,13 @@ def test_every_catalogue_example_reads_as_its_cancer() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["breast cancer spread to my lung", "the cervical spine", "liver mets", "i have an enlarged prostate", "gist of it"],
+    [
+        "breast cancer spread to my lung",
+        "the cervical spine",
+        "liver mets",
+        "i have an enlarged prostate",
+        "gist of it",
+    ],
 )
 def test_organ_words_alone_are_not_a_cancer_type(text: str) -> None:
     names = [c.id for c in cancer_types().mentioned(text, signals=False)]
@@ -94,7 +100,9 @@ async def test_a_cancer_the_library_lacks_gets_an_honest_note_and_where_to_read(
 
 
 async def test_a_breast_clinic_deployment_reads_unnamed_questions_as_breast(breast_clinic_guide) -> None:
-    reply = await breast_clinic_guide.respond(breast_clinic_guide.new_state("clinic"), "what are the treatment options?")
+    reply = await breast_clinic_guide.respond(
+        breast_clinic_guide.new_state("clinic"), "what are the treatment options?"
+    )
     assert reply.kind == "answer"
     assert "breast cancer" in reply.text.split("\n")[0]
 
