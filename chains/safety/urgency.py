@@ -44,6 +44,9 @@ _TREATMENT_ENDED = RULES["treatment_ended"]
 _LOW_COUNTS = RULES["low_counts"]
 _THRESHOLD_VALUES = frozenset(float(v) for v in RULES.tables["threshold_values"])
 EMERGENCY_REASONS: dict[str, str] = RULES.tables["emergency_reasons"]
+AMBER_COUNTS: dict[str, re.Pattern[str]] = {
+    rule.meta["category"]: rule.pattern for rule in RULES.with_prefix("amber_count.").values()
+}
 _DEFINITIONAL = re.compile(
     r"\b(?:mean|means|meaning|called|term|word|define|definition|article|research|study|studies|statistics|rates?)\b"
 )
@@ -240,3 +243,13 @@ def current_temperature_c(message: str, history: list[str] | tuple[str, ...] = (
         return None
     readings = [celsius for match, celsius in _temperatures(doc, recent) if _reported_now(doc, match.start())]
     return max(readings, default=None)
+
+
+def amber_counts(message: str) -> set[str]:
+    """Categories whose amber count band the message reports as happening now ("sick 4 times today")."""
+    doc = Doc(normalise(message))
+    return {
+        category
+        for category, pattern in AMBER_COUNTS.items()
+        if any(_reported_now(doc, match.start()) for match in pattern.finditer(doc.text))
+    }

@@ -30,7 +30,7 @@ import yaml
 
 from chains.embeddings import embed_text
 from chains.safety import current_temperature_c, detect_red_flag
-from chains.safety.urgency import ACTIVE_TREATMENT
+from chains.safety.urgency import ACTIVE_TREATMENT, amber_counts
 from chains.text import context
 from chains.text.context import split_features
 from chains.text.normalise import normalise
@@ -163,6 +163,7 @@ class Triager:
             confident = prediction.category_probability >= FEATURE_CATEGORY_AT
             if confident and prediction.red + prediction.amber >= FEATURE_AMBER_AT and category.amber:
                 found.add(self.feature_groups.get(category.id, category.id))
+        found |= {self.feature_groups.get(c, c) for c in amber_counts(message)}  # exact count bands
         return found
 
     def assess(self, message: str, history: list[str] | tuple[str, ...] = ()) -> Triage:
