@@ -53,7 +53,7 @@ def test_every_category_has_a_reason_and_a_question_whose_options_map_to_urgenci
 
 # Floors just under the measured figures (docs/SAFETY.md). v1 was run once before tuning (first run of
 # today's rules: red recall 0.400) and once with the new design before any tuning on its messages; v2 was
-# written during tuning and run once; v3 to v8 each written by new writers, not read until the model of the
+# written during tuning and run once; v3 to v9 each written by new writers, not read until the model of the
 # day was trained, then run once (tests/data/triage/README.md). None is ever used for training.
 FLOORS = {
     "heldout_v1.jsonl": {
@@ -108,11 +108,19 @@ FLOORS = {
     # v8: written while the fourteenth author's stories and the off-topic greens were added and crisis or
     # temperature wording told as a story became doubtable; not read until that model was trained, then run once.
     "heldout_v8.jsonl": {
-        "red_recall": 0.96,
-        "red_caught": 0.97,
+        "red_recall": 0.97,
+        "red_caught": 0.98,
         "green_to_emergency": 0.02,
         "green_triage_question": 0.02,
         "amber_amber_or_red": 0.99,
+    },
+    # v9: written while the count bands became amber features, not read until then, run once: the honest figure.
+    "heldout_v9.jsonl": {
+        "red_recall": 0.98,
+        "red_caught": 0.99,
+        "green_to_emergency": 0.02,
+        "green_triage_question": 0.06,
+        "amber_amber_or_red": 0.96,
     },
 }
 AT_MOST = {"green_to_emergency", "green_triage_question"}
