@@ -10,12 +10,20 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import resource  # noqa: F401  (imported on the main thread: see chromadb.api.rust below)
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import ParamSpec
 
 import chainlit as cl
+
+# Chroma's Rust client imports the standard library's ``resource`` module when the first client is created.
+# The pipeline is built in a background thread while the server's main thread is still importing; a first
+# import of the same module from two threads can fail ("No module named 'resource'"), and Chroma then caches a
+# half-built client, so the retry fails too and the first patient gets the apology. Importing both here, on
+# the main thread before the build starts, removes the race (seen as a rare PostgreSQL resume-test failure).
+import chromadb.api.rust  # noqa: F401
 
 from chains.clarify import SOMETHING_ELSE
 from chains.memory import ConversationState
@@ -55,6 +63,16 @@ def start_building() -> None:
 _rebuild_lock = asyncio.Lock()
 
 
+def forget_half_built_clients() -> None:
+    """Drop the Chroma clients a failed build may have cached, so the retry builds them afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from chains.index import shared_client
+
+    SharedSystemClient.clear_system_cache()
+    shared_client.cache_clear()
+
+
 async def get_guide() -> OncoGuide:
     """The process-wide pipeline, built once; waits for the start-up build if it is still running.
 
@@ -67,6 +85,7 @@ async def get_guide() -> OncoGuide:
         async with _rebuild_lock:
             if _guide is None and _guide_error is not None:
                 log.error("the pipeline failed to build at start-up; trying again", exc_info=_guide_error)
+                forget_half_built_clients()
                 try:
                     _guide = await asyncio.to_thread(OncoGuide.build)
                     _guide_error = None
