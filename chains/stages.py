@@ -43,6 +43,7 @@ from chains.safety import (
     display_safe,
 )
 from chains.spelling import correct_spelling
+from chains.text.context import QUESTION_START
 from chains.triage.grading import Triage
 from chains.turn import Turn
 from chains.types import Reply
@@ -161,6 +162,12 @@ async def clarify(guide: OncoGuide, turn: Turn) -> Reply | None:
             turn.cancer_type = ANY  # "Another cancer", or no type named: answer for every cancer, don't ask again
         merged = merge_reply(state.pending, text, guide.vocabulary)
         turn.question = merged.question
+        # A button chosen to finish a question ("neutropenia" for "what helps … for example neutr") is not a fact
+        # about the patient: the profile reads the held-back question alone. Finishing a statement ("the dose
+        # was…" + "reduced") is the patient's own account and counts.
+        held = state.pending.message
+        if text in state.pending.candidates and (held.rstrip().endswith("?") or QUESTION_START.match(held)):
+            turn.said = held
         turn.scope = assess_scope(merged.question)  # advice limits and injection notes apply to the merged question
         turn.interpretation_note = display_safe(merged.interpretation_note) if merged.interpretation_note else None
         state.pending = None
@@ -185,9 +192,10 @@ async def clarify(guide: OncoGuide, turn: Turn) -> Reply | None:
 async def remember(guide: OncoGuide, turn: Turn) -> Reply | None:
     """What the patient said about themselves, and the follow-up made into a standalone question."""
     state = turn.state
-    state.profile = state.profile.merge(extract_profile(turn.question, guide.vocabulary))
+    said = turn.said or turn.question
+    state.profile = state.profile.merge(extract_profile(said, guide.vocabulary))
     model_facts = (  # runs while the question is rewritten; merged before retrieval uses the profile
-        asyncio.create_task(guide.profile_extractor.extract(turn.question)) if guide.profile_extractor else None
+        asyncio.create_task(guide.profile_extractor.extract(said)) if guide.profile_extractor else None
     )
     corrected, _ = correct_spelling(turn.question, guide.vocabulary)
     turn.rewrite = rewrite_followup(corrected, state, guide.vocabulary)

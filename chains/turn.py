@@ -42,6 +42,9 @@ class Turn:
     second_opinion: asyncio.Task[TriageVerdict | None] | None = None  # the LLM's triage, when configured
     scope: ScopeResult | None = None
     question: str = ""  # what to answer: the message, or the held-back message merged with the reply
+    said: str | None = (
+        None  # what the patient said about themselves, when not the question (a clicked completion is not)
+    )
     interpretation_note: str | None = None
     rewrite: Rewrite | None = None
     standalone: str = ""  # the question made standalone: drives retrieval and the answer

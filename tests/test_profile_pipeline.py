@@ -45,3 +45,20 @@ def test_a_single_fact_can_be_corrected():
     assert corrected.receptors == ["ER+"] and corrected.current_treatments == []
     assert corrected.treatment_durations == {}
     assert ("receptors", "ER+", "ER+") in profile_facts(corrected)
+
+
+async def test_a_clicked_completion_is_not_a_fact_about_the_patient(guide):
+    """Choosing "neutropenia" to finish "…for example neutr" answers the question; it is not a side effect the
+    patient reported (issue 14). What the patient wrote themselves still counts."""
+    state = guide.new_state("completion")
+    asked = await guide.respond(state, "What integrative approaches help with side effects, for example neutr")
+    assert asked.kind == "clarification" and "neutropenia" in asked.options
+    answer = await guide.respond(state, "neutropenia")
+    assert answer.kind == "answer"
+    assert state.profile.is_empty(), state.profile.to_dict()
+
+    state = guide.new_state("completion-with-facts")
+    asked = await guide.respond(state, "I am on letrozole and I get neutropenia sometimes, what helps with the fatig")
+    assert asked.kind == "clarification"
+    await guide.respond(state, asked.options[0])
+    assert state.profile.current_treatments == ["letrozole"] and state.profile.side_effects == ["neutropenia"]
