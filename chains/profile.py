@@ -430,13 +430,15 @@ class PatientProfile:
         if self.current_treatments:
             facts.append("your current treatment with " + " and ".join(self._treatments_with_durations()))
         if self.dose_changes:
-            reason = f" because of {', '.join(self.dose_change_reasons)}" if self.dose_change_reasons else ""
-            facts.append(f"a dose that was {' and '.join(self.dose_changes)}{reason}")
+            facts.append(f"a dose that was {' and '.join(self.dose_changes)}{self._dose_reason()}")
         if self.side_effects and not self.dose_changes:
             facts.append("side effects you mentioned (" + ", ".join(self.side_effects) + ")")
         if self.menopausal_status:
             facts.append(f"being {self.menopausal_status}")
         return facts
+
+    def _dose_reason(self) -> str:
+        return f" because of {', '.join(self.dose_change_reasons)}" if self.dose_change_reasons else ""
 
     def _treatments_with_durations(self) -> list[str]:
         return [
@@ -459,8 +461,7 @@ class PatientProfile:
         if self.current_treatments:
             phrases.append("taking " + " and ".join(self._treatments_with_durations()))
         if self.dose_changes:
-            reason = f" because of {', '.join(self.dose_change_reasons)}" if self.dose_change_reasons else ""
-            phrases.append(f"a dose {' and '.join(self.dose_changes)}{reason}")
+            phrases.append(f"a dose {' and '.join(self.dose_changes)}{self._dose_reason()}")
         elif self.side_effects:
             phrases.append("side effects: " + ", ".join(self.side_effects))
         if self.menopausal_status:

@@ -30,13 +30,12 @@ def _cancer_notes() -> dict[str, str]:
     return yaml.safe_load(load_prompt("cancer_notes.yaml"))
 
 
-def which_cancer_question(topic: str, seen: list[CancerType]) -> tuple[str, list[str]]:
+def which_cancer_question(seen: list[CancerType]) -> tuple[str, list[str]]:
     """The question asked when an answer depends on the cancer type and none is known, with its buttons:
     the types the retrieved pages are about first, then the commonest, then "Another cancer"."""
     notes = _cancer_notes()
-    covers = notes["which_cancer_covers"].format(topic=topic) if topic else ""
     labels = list(dict.fromkeys([t.label for t in seen] + [t.label for t in cancer_types().in_library()]))[:6]
-    return notes["which_cancer"].format(covers=covers), [*labels, notes["another_cancer"]]
+    return notes["which_cancer"], [*labels, notes["another_cancer"]]
 
 
 def cancer_note(asked: CancerType | None, cited_types: list[str]) -> str | None:

@@ -279,7 +279,7 @@ async def which_cancer(guide: OncoGuide, turn: Turn) -> Reply | None:
     if not close:
         return None
     seen = [t for t in (cancer_types().get(i) for i in dict.fromkeys([top_type, *close])) if t is not None]
-    text, options = which_cancer_question("", seen)
+    text, options = which_cancer_question(seen)
     turn.state.pending = PendingClarification(turn.text, "cancer_type", "", options)
     return reply(guide.settings, turn, "clarification", text, remember=turn.text, options=options)
 

@@ -19,13 +19,13 @@ from pathlib import Path
 import joblib
 import numpy as np
 import scipy.sparse as sp
-import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
 
 from chains.embeddings import get_encoder
 from chains.safety.topic import MODEL_PATH, TopicClassifier
+from chains.triage.train import new_vectorizer
+from chains.vocabulary import load_entities
+from loaders.documents import read_markdown
 
 TRAINING_DIR = Path(__file__).with_name("topic_training")
 TRIAGE_TRAINING_DIR = Path(__file__).resolve().parent.parent / "triage" / "training"
@@ -35,7 +35,6 @@ TRIAGE_TRAINING_DIR = Path(__file__).resolve().parent.parent / "triage" / "train
 IN_DOMAIN_FROM_TRIAGE = ("medquad_questions", "author13", "profile_statements")
 ORDINARY_TRAPS = ("ordinary_question", "educational")
 LIBRARY_DIR = Path(__file__).resolve().parent.parent.parent / "data"
-ENTITIES = Path(__file__).resolve().parent.parent / "vocab" / "entities.txt"
 EMBEDDING_WEIGHT = 1.0
 C = 4.0
 # P(off topic) at which a message is turned away, chosen by leave-one-writer-out CV (2026-12-06): at 0.5, 90 % of a
@@ -67,25 +66,17 @@ def library_wording() -> list[str]:
     """Titles, topics and question headings of the library's documents, and the entity names and aliases."""
     found: list[str] = []
     for path in sorted(LIBRARY_DIR.rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        front = yaml.safe_load(text.split("---", 2)[1]) if text.startswith("---") else {}
-        found.append(str(front.get("title", "")))
-        found.extend(str(topic) for topic in front.get("topics") or [])
-        found.extend(line[3:].strip() for line in text.splitlines() if line.startswith("## ") and line.endswith("?"))
-    for line in ENTITIES.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            _, name, aliases = (part.strip() for part in line.split("|"))
-            found.extend([name, *(a.strip() for a in aliases.split(",") if len(a.strip()) > 3)])
+        for doc in read_markdown(path):
+            found.append(doc.title)
+            found.extend(doc.topics)
+            found.extend(section.heading for section in doc.sections if section.heading.endswith("?"))
+    for entity in load_entities():
+        found.extend([entity.canonical, *(alias for alias in entity.aliases if len(alias) > 3)])
     return list(dict.fromkeys(t for t in found if t))
 
 
 def fit(texts: list[str], embeddings: np.ndarray, labels: list[str]) -> dict:
-    vectorizer = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True)),
-        ]
-    ).fit(texts)
+    vectorizer = new_vectorizer().fit(texts)  # the triage classifier's word and character n-grams
     features = sp.hstack([vectorizer.transform(texts), sp.csr_matrix(embeddings * EMBEDDING_WEIGHT)]).tocsr()
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(features, labels)
     return {"vectorizer": vectorizer, "model": model, "embedding_weight": EMBEDDING_WEIGHT, "threshold": THRESHOLD}
