@@ -17,10 +17,11 @@ from chains.embeddings import MODEL_NAME, OncoGuideEmbeddingFunction
 from chains.tokens import ENCODING_NAME, count_tokens
 
 COLLECTION_NAME = "oncoguide_kb"
+UNITS_SUFFIX = "_units"  # the companion collection: one vector per sentence or bullet of every chunk
 CHUNK_MAX_TOKENS = 320
 CHUNK_OVERLAP_TOKENS = 40
 # Changing chunking or the model changes every document's fingerprint, so all are re-embedded.
-INDEX_VERSION = f"v2|{MODEL_NAME}|{ENCODING_NAME}|{CHUNK_MAX_TOKENS}|{CHUNK_OVERLAP_TOKENS}"
+INDEX_VERSION = f"v4|{MODEL_NAME}|{ENCODING_NAME}|{CHUNK_MAX_TOKENS}|{CHUNK_OVERLAP_TOKENS}"
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,32 @@ def open_collection(client, name: str = COLLECTION_NAME):
         embedding_function=OncoGuideEmbeddingFunction(),
         metadata={"hnsw:space": "cosine", "index_version": INDEX_VERSION},
     )
+
+
+def open_unit_collection(client, name: str = COLLECTION_NAME):
+    """The companion of the chunk collection ``name`` holding each chunk's sentences and bullets with their
+    vectors, so an answer can pick the sentences that answer the question by meaning (ids ``<chunk_id>#<n>``,
+    in the order of ``chains.text.sentences.units_with_lead_in``)."""
+    return open_collection(client, f"{name}{UNITS_SUFFIX}")
+
+
+def unit_records(chunks: list[Chunk]) -> tuple[list[str], list[str], list[str], list[dict[str, Any]]]:
+    """Ids, texts, the text each is embedded as, and metadata of every sentence and bullet of the chunks. A list
+    item is embedded with its list's introduction ("Tamoxifen has some common side effects: Hot flashes…"), so
+    it matches the question its list answers."""
+    from chains.text.sentences import units_with_lead_in
+
+    ids: list[str] = []
+    texts: list[str] = []
+    embedded: list[str] = []
+    metas: list[dict[str, Any]] = []
+    for chunk in chunks:
+        for n, (text, lead_in) in enumerate(units_with_lead_in(chunk.text)):
+            ids.append(f"{chunk.chunk_id}#{n}")
+            texts.append(text)
+            embedded.append(f"{lead_in.rstrip(':.')}: {text}" if lead_in else text)
+            metas.append({"doc_id": chunk.doc_id, "chunk_id": chunk.chunk_id, "n": n})
+    return ids, texts, embedded, metas
 
 
 @lru_cache(maxsize=4)

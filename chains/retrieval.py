@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,14 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from chains.embeddings import embed_text
-from chains.index import COLLECTION_NAME, Chunk, chunk_from_record, open_collection, shared_client
+from chains.index import (
+    COLLECTION_NAME,
+    Chunk,
+    chunk_from_record,
+    open_collection,
+    open_unit_collection,
+    shared_client,
+)
 from chains.types import Passage
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -108,6 +115,7 @@ STOPWORDS = frozenset(
     ]
 )
 RRF_K = 60
+UNIT_CACHE_CHUNKS = 2048  # chunks whose sentence vectors stay in memory (about 3 MB)
 RELEVANT_SIMILARITY = 0.30  # cosine at or above which a passage is about the question
 WEAK_SIMILARITY = 0.12  # below this nothing is, whatever words are shared
 RARE_IDF = 2.0  # a question word this rare in the library, found in the best passage, is a strong keyword match
@@ -148,8 +156,10 @@ class RetrievalWeights:
 class KnowledgeBase:
     """All chunks of one collection, searchable by meaning and by keywords."""
 
-    def __init__(self, collection, weights: RetrievalWeights | None = None) -> None:
+    def __init__(self, collection, weights: RetrievalWeights | None = None, units=None) -> None:
         self.collection = collection
+        self.units = units  # the sentence collection (``chains.index.open_unit_collection``), when there is one
+        self._unit_cache: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
         self._query_lock = threading.Lock()
         self.weights = weights or RetrievalWeights()
         if self.weights.fusion not in ("score", "rrf"):
@@ -186,7 +196,8 @@ class KnowledgeBase:
 
     @classmethod
     def open(cls, chroma_dir: Path, collection_name: str = COLLECTION_NAME) -> KnowledgeBase:
-        return cls(open_collection(shared_client(str(chroma_dir)), collection_name))
+        client = shared_client(str(chroma_dir))
+        return cls(open_collection(client, collection_name), units=open_unit_collection(client, collection_name))
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -196,6 +207,32 @@ class KnowledgeBase:
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         return list(self._by_doc.get(doc_id, []))
+
+    def unit_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """Each chunk's sentences and bullets with their vectors, in order (``chains.index.unit_records``),
+        fetched by id from the unit collection; the most recently used chunks are kept in a bounded cache."""
+        if self.units is None:
+            return {}
+        with self._query_lock:  # Chroma and the cache, one caller at a time: answers and searches run in threads
+            wanted = [cid for cid in dict.fromkeys(chunk_ids) if cid not in self._unit_cache]
+            if wanted:
+                records = self.units.get(
+                    where={"chunk_id": {"$in": wanted}}, include=["documents", "metadatas", "embeddings"]
+                )
+                found: dict[str, list[tuple[int, str, np.ndarray]]] = defaultdict(list)
+                for text, meta, vector in zip(
+                    records["documents"], records["metadatas"], records["embeddings"], strict=True
+                ):
+                    found[meta["chunk_id"]].append((int(meta["n"]), text, np.asarray(vector, dtype=np.float32)))
+                for cid in wanted:
+                    self._unit_cache[cid] = [(text, vector) for _, text, vector in sorted(found.get(cid, []))]
+            result = {}
+            for cid in dict.fromkeys(chunk_ids):
+                self._unit_cache.move_to_end(cid)
+                result[cid] = self._unit_cache[cid]
+            while len(self._unit_cache) > UNIT_CACHE_CHUNKS:
+                self._unit_cache.popitem(last=False)
+            return result
 
     def idf(self, token: str) -> float:
         """How rare a word is in the library (BM25's inverse document frequency; 0 for unknown words)."""

@@ -15,7 +15,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chains.index import COLLECTION_NAME, SourceDocument, chunk_document, open_client, open_collection
+from chains.embeddings import get_encoder
+from chains.index import (
+    COLLECTION_NAME,
+    SourceDocument,
+    chunk_document,
+    open_client,
+    open_collection,
+    open_unit_collection,
+    unit_records,
+)
 from chains.settings import get_settings
 from loaders.documents import DocumentError, discover, load_file
 
@@ -79,7 +88,9 @@ def ingest(
     settings = get_settings()
     started = time.perf_counter()
     report = IngestReport()
-    collection = open_collection(open_client(chroma_dir or settings.chroma_dir), collection_name)
+    client = open_client(chroma_dir or settings.chroma_dir)
+    collection = open_collection(client, collection_name)
+    units = open_unit_collection(client, collection_name)
     existing = _existing_fingerprints(collection)
     roots = [p.resolve() for p in paths]
     today = today or dt.date.today()
@@ -114,6 +125,7 @@ def ingest(
     for doc_id, (_, source_path) in existing.items():
         if doc_id not in documents and _is_under(source_path, roots) and source_path not in errored_paths:
             collection.delete(where={"doc_id": doc_id})
+            units.delete(where={"doc_id": doc_id})
             report.removed.append(doc_id)
 
     bar = None
@@ -123,12 +135,17 @@ def ingest(
         bar = tqdm(total=len(to_embed), unit="doc", desc="Embedding", file=sys.stderr)
     for doc in to_embed:
         collection.delete(where={"doc_id": doc.doc_id})
+        units.delete(where={"doc_id": doc.doc_id})
         chunks = chunk_document(doc)
         collection.add(
             ids=[c.chunk_id for c in chunks],
             documents=[c.embed_text for c in chunks],
             metadatas=[{**c.metadata, "text": c.text} for c in chunks],
         )
+        unit_ids, unit_texts, unit_embedded, unit_metas = unit_records(chunks)
+        if unit_ids:
+            vectors = get_encoder().encode(unit_embedded)
+            units.add(ids=unit_ids, documents=unit_texts, embeddings=list(vectors), metadatas=unit_metas)
         report.chunks_embedded += len(chunks)
         if bar:
             bar.update(1)
