@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from chains.answer_base import (
     AnswerDraft,
     AnswerRequest,
@@ -24,8 +26,10 @@ from chains.answer_base import (
     profile_line,
     related_questions,
 )
+from chains.embeddings import embed_text
 from chains.prompts import question_kind
 from chains.retrieval import KnowledgeBase, bm25_tokens
+from chains.text.asks import the_ask
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
 
@@ -35,6 +39,12 @@ WHEN_TO_CALL = "when to contact your care team"
 QUESTIONS = "questions to ask your care team"
 LEARN_MORE = "where to learn more"
 NOT_ANSWER_TEXT = {STATUS, WHEN_TO_CALL, QUESTIONS, LEARN_MORE}
+PASSAGE_WEIGHT = 1.0  # the passage's cosine: the page is about the question
+FIT_WEIGHT = 1.0  # the sentence's own cosine: the sentence says what was asked
+FIT_FLOOR = 0.35  # a supporting sentence this close to the question in meaning is never filler
+FIT_MARGIN = 0.15  # otherwise it must be within this of the lead sentence's fit
+ASK_SHARE = 0.6  # of the question's meaning, the share of the clauses that ask (the rest is the background)
+BACKGROUND_WORD_SHARE = 0.5  # a background word's weight against a word of the asking clauses
 LEAD_UNITS = 2  # the first two sentences answer what was asked
 DETAIL_UNITS = 5
 DETAIL_MARGIN = 0.25  # supporting sentences score within this of the lead
@@ -45,9 +55,17 @@ DEFINITION_WEIGHT = 0.3
 REPEAT_PENALTY = 0.3  # a sentence the patient was just shown
 FOLLOW_UP_MARK = " (following up on:"
 LEAD_IN_WORDS = 12  # a longer list introduction is left out rather than making one long sentence
+COVERAGE_UNITS = 2
+FRAGMENT_WORDS = 7
+LIST_ITEMS = 6
+MORE_DETAIL = "*More detail:*"  # parts a leading list from the supporting sentences  # a leading list is given with at most this many of its items
 COVERAGE_IDF = 2.5  # question words this rare must appear in the answer when the passages have them
 ORDER_WEIGHT = 0.01  # a section's opening sentences say what it is about
-SUBJECTLESS = re.compile(r"^(?:it|this|these|that|those|they|he|she|its|their|both|such)\b", re.IGNORECASE)
+# A sentence leaning on the one before it ("So doctors avoid them", "These three drugs…") does not stand alone.
+SUBJECTLESS = re.compile(
+    r"^(?:it|this|these|that|those|they|them|he|she|its|their|both|such|so|but|and|also|then|next|however)\b",
+    re.IGNORECASE,
+)
 SYMPTOM_WORDS = re.compile(
     r"\b(side[\s-]?effects?|symptoms?|fever|temperature|warning|call|emergency|safe|risk|low|bleed\w*|pain|"
     r"infection|sick|diarrh\w*|rash|swell\w*|breath\w*)\b",
@@ -66,6 +84,8 @@ class Unit:
     doc_rank: int
     order: int
     lead_in: str = ""  # the sentence introducing its list, when it is a list item
+    fit: float = 0.0  # this sentence's own cosine similarity to the question (0 when the index has no unit vectors)
+    passage_text: str = ""  # the passage it came from, to find the other items of its list
 
     @cached_property
     def tokens(self) -> frozenset[str]:
@@ -81,7 +101,7 @@ class Unit:
             if first.isupper() or any(c.isupper() for c in first[1:])
             else self.text[:1].lower() + self.text[1:]
         )
-        return f"{self.lead_in.rstrip(':').rstrip()}: {text}"
+        return f"{self.lead_in.rstrip(':.').rstrip()}: {text}"
 
 
 def _cite(text: str, n: int) -> str:
@@ -120,33 +140,79 @@ class ComposerEngine:
         return self._sections_of[doc_id]
 
     # --- choosing sentences ----------------------------------------------------------------------
-    def _candidates(self, passages: list[Passage]) -> list[Unit]:
+    def _candidates(self, passages: list[Passage], question_vector: np.ndarray | None) -> list[Unit]:
         doc_rank: dict[str, int] = {}
         units: list[Unit] = []
+        key_points = self._key_points_chunks(passages[0].doc_id) if passages else []
+        fits = self._fits([*key_points, *(p.chunk_id for p in passages)], question_vector)
         if passages:  # the best document's key points: its own summary sentences compete too
             top = passages[0]
             for order, text in enumerate(split_units(self._sections(top.doc_id).get(KEY_POINTS, ""))):
-                units.append(Unit(text, top.doc_id, "Key points", top.similarity, 0, order))
+                units.append(Unit(text, top.doc_id, "Key points", top.similarity, 0, order, fit=fits.get(text, 0.0)))
         for passage in passages:
             rank = doc_rank.setdefault(passage.doc_id, len(doc_rank))
             if passage.heading.lower() in NOT_ANSWER_TEXT:
                 continue
-            for order, (text, lead_in) in enumerate(units_with_lead_in(passage.text)):
-                if len(text.split()) >= 4 and not text.endswith(":"):
-                    units.append(Unit(text, passage.doc_id, passage.heading, passage.similarity, rank, order, lead_in))
+            pairs = units_with_lead_in(passage.text)
+            announcing = {lead_in for _, lead_in in pairs}  # a list's introduction is said with its items
+            for order, (text, lead_in) in enumerate(pairs):
+                if len(text.split()) >= 4 and not text.endswith(":") and text not in announcing:
+                    fit = fits.get(text, 0.0)
+                    units.append(
+                        Unit(
+                            text,
+                            passage.doc_id,
+                            passage.heading,
+                            passage.similarity,
+                            rank,
+                            order,
+                            lead_in,
+                            fit,
+                            passage.text,
+                        )
+                    )
         return units
+
+    def _question_vector(self, question: str, ask: str) -> np.ndarray | None:
+        """What sentences are compared with: the asking part of the message, with its background behind it."""
+        if self.kb.units is None:
+            return None
+        if ask == question:
+            return embed_text(question)
+        vector = ASK_SHARE * embed_text(ask) + (1.0 - ASK_SHARE) * embed_text(question)
+        return vector / float(np.linalg.norm(vector) or 1.0)
+
+    def _list_of(self, unit: Unit) -> list[str]:
+        """The items of the short list a leading list item belongs to, in order, or [] when it is not one."""
+        if not unit.lead_in or not unit.passage_text or len(unit.lead_in.split()) > LEAD_IN_WORDS:
+            return []
+        items = [text for text, lead_in in units_with_lead_in(unit.passage_text) if lead_in == unit.lead_in]
+        return items[:LIST_ITEMS] if len(items) >= 2 else []
+
+    def _key_points_chunks(self, doc_id: str) -> list[str]:
+        return [c.chunk_id for c in self.kb.document_chunks(doc_id) if c.heading.lower() == KEY_POINTS]
+
+    def _fits(self, chunk_ids: list[str], question_vector: np.ndarray | None) -> dict[str, float]:
+        """Each sentence's cosine similarity to the question, from the vectors written at ingest."""
+        if question_vector is None:
+            return {}
+        fits: dict[str, float] = {}
+        for units in self.kb.unit_vectors(chunk_ids).values():
+            for text, vector in units:
+                fits[text] = max(fits.get(text, -1.0), float(vector @ question_vector))
+        return fits
 
     def _score(self, unit: Unit, rare: dict[str, float], definition: bool) -> float:
         """``rare``: the question's words with their IDF, those rarer than the commonest (computed once)."""
         norm = sum(rare.values()) or 1.0
         shared = sum(w for t, w in rare.items() if t in unit.tokens)
         heading = any(t in set(bm25_tokens(unit.heading)) for t in rare)
-        score = unit.similarity + WORD_WEIGHT * min(3.0, 3.0 * shared / norm)
+        score = PASSAGE_WEIGHT * unit.similarity + FIT_WEIGHT * unit.fit + WORD_WEIGHT * min(3.0, 3.0 * shared / norm)
         score += HEADING_WEIGHT * heading - 0.02 * unit.doc_rank - ORDER_WEIGHT * min(unit.order, 8)
         score -= LENGTH_WEIGHT * max(0, len(unit.text.split()) - 20)  # long sentences are harder to read
         if definition and unit.order == 0 and unit.doc_rank == 0 and unit.heading == "Key points":  # its definition
             score += DEFINITION_WEIGHT
-        return score - (0.08 if SUBJECTLESS.match(unit.text) else 0.0)
+        return score
 
     def select(self, question: str, passages: list[Passage], already_said: str = "") -> tuple[list[Unit], list[Unit]]:
         """The lead sentences (the answer) and the supporting ones, best first, without repeats.
@@ -154,23 +220,36 @@ class ComposerEngine:
         A follow-up carried with its previous question ("… (following up on: …)") is scored on its own words,
         and sentences the patient was just shown are not given again."""
         question = question.split(FOLLOW_UP_MARK)[0]
+        ask = the_ask(question)  # "can i use aloe vera?" after the background "week 3 of radiotherapy, skin pink"
+        question_vector = self._question_vector(question, ask)
         definition = bool(question_kind("definition").search(question))
-        rare = {t: w for t in set(bm25_tokens(question)) if (w := self.kb.idf(t)) > 1.0}
+        asked = set(bm25_tokens(ask))
+        rare = {
+            t: w * (1.0 if t in asked else BACKGROUND_WORD_SHARE)
+            for t in set(bm25_tokens(question))
+            if (w := self.kb.idf(t)) > 1.0
+        }
         said = _normal(already_said)
 
         def score(unit: Unit) -> float:
             repeated = said and _normal(unit.text) in said
             return self._score(unit, rare, definition) - (REPEAT_PENALTY if repeated else 0.0)
 
-        scored = sorted(((score(u), u) for u in self._candidates(passages)), key=lambda item: -item[0])
+        scored = sorted(((score(u), u) for u in self._candidates(passages, question_vector)), key=lambda item: -item[0])
         chosen: list[tuple[float, Unit]] = []
         seen: set[str] = set()
         for score, unit in scored:
+            if SUBJECTLESS.match(unit.text) and not unit.lead_in:
+                continue  # quoted alone it points at nothing
+            if unit.lead_in and unit.standalone() == unit.text and len(unit.text.split()) < FRAGMENT_WORDS:
+                continue  # a short list item without its (long) introduction: "Fractures and bone pain."
             key = _normal(unit.text)
             if key in seen or any(key in s or s in key for s in seen):
                 continue
             if len(chosen) >= LEAD_UNITS and score < chosen[0][0] - DETAIL_MARGIN:
                 break
+            if question_vector is not None and chosen and unit.fit < min(FIT_FLOOR, chosen[0][1].fit - FIT_MARGIN):
+                continue  # a sentence about something else: filler, however well its page scored
             if len(chosen) >= LEAD_UNITS and unit.doc_id not in {u.doc_id for _, u in chosen[:LEAD_UNITS]}:
                 continue  # supporting sentences come from the documents that answer, not from every page retrieved
             seen.add(key)
@@ -178,16 +257,19 @@ class ComposerEngine:
             if len(chosen) >= LEAD_UNITS + DETAIL_UNITS:
                 break
         units = [u for _, u in chosen]
-        # Every rare word of the question that the passages cover is covered by the answer: a two-part
-        # question ("integrative approaches … for example neutrophils") gets both parts.
+        # A rare word of the asking clauses that the passages cover is covered by the answer: a two-part
+        # question ("integrative approaches … for example neutrophils") gets both parts, from a sentence that
+        # names it, at most COVERAGE_UNITS more.
         covered = set().union(*(u.tokens for u in units))
-        for token in dict.fromkeys(bm25_tokens(question)):
-            if token in covered or self.kb.idf(token) < COVERAGE_IDF:
+        added = 0
+        for token in dict.fromkeys(bm25_tokens(ask) + bm25_tokens(question)):  # the asking part first
+            if added >= COVERAGE_UNITS or token in covered or self.kb.idf(token) < COVERAGE_IDF:
                 continue
             best = next((u for _, u in scored if token in u.tokens and u not in units), None)
             if best is not None:
                 units.append(best)
                 covered |= best.tokens
+                added += 1
         lead, detail = units[:LEAD_UNITS], units[LEAD_UNITS:]
         detail.sort(key=lambda u: (u.doc_rank, u.order))
         return lead, detail
@@ -205,10 +287,20 @@ class ComposerEngine:
         if request.interpretation_note:
             blocks.append(f"*{request.interpretation_note}*")
         opening = opening_line(request.original_message or request.question)
-        lead_text = " ".join(_cite(u.standalone(), refs[u.doc_id].n) for u in lead)
-        blocks.append(f"{opening} {lead_text}" if opening else lead_text)
+        items = self._list_of(lead[0])
+        if items:  # the answer is a list ("Tamoxifen has some common side effects:"): give it as one
+            intro = lead[0].lead_in.rstrip(":.").rstrip() + ":"
+            n = refs[lead[0].doc_id].n
+            blocks.append(f"{opening} {intro}" if opening else intro)
+            blocks.append("\n".join(f"- {_cite(item, n)}" for item in items))
+            shown = {_normal(item) for item in items}
+            detail = [u for u in lead[1:] + detail if _normal(u.text) not in shown]
+        else:
+            lead_text = " ".join(_cite(u.standalone(), refs[u.doc_id].n) for u in lead)
+            blocks.append(f"{opening} {lead_text}" if opening else lead_text)
         if detail:
-            blocks.append("\n".join(f"- {_cite(u.text, refs[u.doc_id].n)}" for u in detail))
+            bullets = "\n".join(f"- {_cite(u.standalone(), refs[u.doc_id].n)}" for u in detail)
+            blocks.append(f"{MORE_DETAIL}\n{bullets}" if items else bullets)
         personal = profile_line(request.profile)
         if personal:
             blocks.append(personal)

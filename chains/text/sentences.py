@@ -12,6 +12,7 @@ from functools import lru_cache
 import blingfire
 
 _NUMBERED = re.compile(r"^\d+[.)]\s+")
+ANNOUNCING_WORDS = 10  # a short sentence right before a list introduces it, even without a colon
 
 
 @lru_cache(maxsize=16384)
@@ -36,14 +37,19 @@ def units_with_lead_in(text: str) -> tuple[tuple[str, str], ...]:
     """Each unit with the sentence that introduces its list ("…in these cases:"), or "" when it stands alone."""
     out: list[tuple[str, str]] = []
     lead_in = ""
+    last_sentence = ""  # the sentence just before a list introduces it ("Tamoxifen has some common side effects.")
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         if stripped[:2] in ("- ", "* ") or _NUMBERED.match(stripped):
+            if not lead_in and last_sentence and len(last_sentence.split()) <= ANNOUNCING_WORDS:
+                lead_in = last_sentence
             out.append((_NUMBERED.sub("", stripped[2:] if stripped[:2] in ("- ", "* ") else stripped).strip(), lead_in))
+            last_sentence = ""
             continue
         sentences = [s.strip() for s in blingfire.text_to_sentences(stripped).split("\n") if s.strip()]
         out.extend((sentence, "") for sentence in sentences)
         lead_in = sentences[-1] if sentences and sentences[-1].endswith(":") else ""
+        last_sentence = sentences[-1] if sentences else ""
     return tuple((unit, lead) for unit, lead in out if unit)
