@@ -82,7 +82,7 @@ DETERMINERS = {
     "other",
 }
 FUNCTION_WORDS = ARTICLES | PREPOSITIONS | CONJUNCTIONS | AUXILIARIES | DETERMINERS
-WH_WORDS = {"what", "who", "which", "where", "whom", "whose", "how", "when", "why"}
+WH_WORDS = {"what", "who", "which", "where", "whom", "whose", "how", "when", "why", "whats", "hows", "wheres", "whos"}
 OBJECT_PRONOUNS = {"her", "him", "them", "me", "us", "you"}
 # Words that end a clause as adverbs or particles ("sore after", "go back in"), not as prepositions left open.
 ADVERB_PARTICLES = {
@@ -100,6 +100,8 @@ STRANDING_WORDS = {
     "thankful", "sure", "concerned", "nervous", "anxious", "check", "checking", "stand", "stands", "looked",
 }  # fmt: skip
 PRONOUNS = {"it", "this", "that", "they", "he", "she", "i", "you", "we", "them", "one", "there"}
+# Prepositions a wh-question leaves at its end ("what should I keep an eye on"); "of", "than", "between" do not.
+STRANDABLE = {"about", "on", "with", "for", "to", "in", "at", "from", "into", "over", "through", "by", "after"}
 SUBJECT_PRONOUNS = {"i", "you", "we", "they", "he", "she", "it"}
 # Modals and do/have stand in for a whole verb phrase after a subject: "I don't think I can", "yes she did".
 ELLIPTICAL_AUXILIARIES = {
@@ -393,6 +395,14 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
         return False, last  # "what side effects does the immunotherapy part have"
     if last in PREPOSITIONS and previous in STRANDING_WORDS and fronted:
         return False, last  # "What is it used for", "what I'm going through", "something to worry about"
+    if fronted and last in STRANDABLE and previous not in FUNCTION_WORDS and _own_clause_after_wh(clause):
+        return False, last  # "what should i be keeping an eye on", "which one is better to start with"
+    if last == "for" and previous in {"actually", "really", "exactly", "even", "all", "needed"} and fronted:
+        return False, last  # "whats each drug actually for"
+    if last == "like" and "what" in clause and set(clause) & {"is", "are", "was", "were", "be"}:
+        return False, last  # "what are the side effects like"
+    if (last, previous) in {("other", "the"), ("while", "a"), ("be", "to")} and (fronted or last != "be"):
+        return False, last  # "i get the other", "for a while", "what does it mean if it turns out to be"
     if last in WH_WORDS and previous in {"me", "sure", "unsure", "know", "knows", "decide", "say", "tell", "idea"}:
         return False, last  # "the doctors won't tell me which", "not sure which", "no idea why"
     if last == "for" and "how long" in " ".join(clause):
@@ -420,7 +430,17 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
     return True, last
 
 
-def _is_question(text: str) -> bool:
+def _own_clause_after_wh(clause: list[str]) -> bool:
+    """After the wh-word the clause has its own subject or an infinitive: the wh-word is the stranded
+    preposition's object ("what [i should know] about", "which is better [to start] with")."""
+    first = next((i for i, w in enumerate(clause) if w in WH_WORDS), None)
+    if first is None:
+        return False
+    rest = clause[first + 1 : -1]
+    return bool(set(rest) & SUBJECT_PRONOUNS - {"it"}) or (len(rest) >= 2 and rest[-2] == "to")
+
+
+def is_question(text: str) -> bool:
     """Asks something: ends with "?" or a clause opens like a question ("how long does it last")."""
     if text.rstrip().endswith("?"):
         return True
@@ -463,7 +483,7 @@ def _history_names_referent(history: Sequence[str], vocabulary: Vocabulary) -> b
 
 def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], has_referent: bool) -> bool:
     """A question that points at something ("is it safe?") with nothing in message or history it can mean."""
-    if has_referent or not _is_question(text):
+    if has_referent or not is_question(text):
         return False  # statements ("this is so hard", "thank you for explaining that") need no referent
     if question_kind("general_topic").search(text):
         return False  # "how do I pay for this", "is this normal to feel": the patient's situation, not a medicine

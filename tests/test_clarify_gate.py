@@ -253,6 +253,15 @@ def test_abbreviations_and_numbers_are_not_flagged(vocabulary: Vocabulary, messa
         "my onc says I should exercise more but I don't think I can",
         "I just don't know anymore...",
         "is it normal to be tired all the time on letrozole",
+        # A wh-question's stranded preposition, idioms and pronoun uses end complete questions (issue 13).
+        "started enhertu for her2 low mets, on my 3rd cycle. what should i be keeping an eye on",
+        "my husband starts capox. what are the main side effects i should know about",
+        "dabrafenib and trametinib or the immunotherapy drips, which one is better to start with",
+        "bcg washes for my bladder, what are the side effects like",
+        "why does my friend get tamoxifen and i get the other",
+        "she had heart problems on herceptin and they had to stop it for a while",
+        "whats a gleason score and what does grade group 2 mean if it turns out to be",
+        "starting dara-vtd before a stem cell transplant. whats each drug actually for",
     ],
 )
 def test_complete_messages_are_not_flagged(vocabulary: Vocabulary, message: str) -> None:
