@@ -149,8 +149,10 @@ class Rewrite:
 
 
 _STRONG_KINDS = ("drug", "treatment", "test")
-_SUBJECT_PRONOUN = re.compile(
-    r"\b(is|does|can|will|would|should|could|did|has)\s+(it|that|this)\b(?!\s+(normal|ok|okay|true|possible|common|likely)\b)",
+# "it" (or "that one") pointing back at a treatment while the message also names another one.
+_OBJECT_IT = re.compile(
+    r"\b(?:is|does|can|will|would|should|could|did|has)\s+(?P<w>that|this)\b(?!\s+(?:normal|ok|okay|true|possible|"
+    r"common|likely)\b)|\b(?P<it>it|that one|this one|the drug|the medicine|the tablets?)\b(?!')",
     re.I,
 )
 _COMBINATION = re.compile(
@@ -183,16 +185,55 @@ TREATMENT_PROPERTY = re.compile(
 )
 
 
-def _pick_referent(message: str, focus: list[str], vocabulary: Vocabulary) -> str | None:
-    """The most recent thing in focus; a named treatment when the question is about a treatment's properties."""
-    if not focus:
+def _pick_referent(message: str, focus: list[str], vocabulary: Vocabulary, asked: list[str] = ()) -> str | None:
+    """The most recent thing in focus that the previous message asked about, else the most recent thing in
+    focus; a named treatment when the question is about a treatment's properties. ("whats ovarian
+    suppression? … on top of tamoxifen" then "is that one safe?": ovarian suppression, not tamoxifen.)"""
+    if not focus and not asked:
         return None
+    ordered = [f for f in focus if f not in asked] + [f for f in focus if f in asked]  # asked-about last
+    ordered += [a for a in asked if a not in focus and a not in vocabulary.alias_to_entity]  # "a liquid biopsy"
     if TREATMENT_PROPERTY.search(message):
-        for candidate in reversed(focus):
+        for candidate in reversed(ordered):
             entity = vocabulary.alias_to_entity.get(candidate)
             if entity is not None and entity.kind in _STRONG_KINDS:
                 return candidate
-    return focus[-1]
+    return ordered[-1] if ordered else None
+
+
+def _asked_about(recent_messages: list[str], vocabulary: Vocabulary) -> list[str]:
+    """The entities the asking clauses of the previous message named (not its background)."""
+    from chains.text.asks import the_ask
+
+    if not recent_messages:
+        return []
+    ask = the_ask(recent_messages[-1])
+    named = [m.canonical for m in vocabulary.find_entities(ask)]
+    if named:
+        return named
+    defined = _DEFINITION_ASK.search(ask)  # "whats a liquid biopsy?": what was asked about, named or not
+    return [defined.group(1).strip()] if defined else []
+
+
+_DEFINITION_ASK = re.compile(
+    r"\b(?:what(?:'s|s| is| are)|whats|explain)\s+(?:a |an |the )?([a-z0-9][a-z0-9 -]{2,40}?)\s*\?*$", re.I
+)
+
+
+_STAGE_BEFORE = re.compile(r"(?:\b(?:stage\s+(?:[0-4]|i{1,3}v?|iv)[abc]?|metastatic|advanced|secondary)\s+)+$", re.I)
+
+
+def _disease_in_conversation(recent_messages: list[str]) -> str | None:
+    """The cancer the conversation named, as written with its stage ("stage 4 lung cancer"), most recent first."""
+    from chains.cancer_types import cancer_types
+
+    for text in reversed(recent_messages):
+        spans = cancer_types().spans(text)
+        if spans:
+            start, cancer = spans[-1]
+            stage = _STAGE_BEFORE.search(text[:start])
+            return f"{stage.group(0).strip().lower()} {cancer.name}" if stage else cancer.name
+    return None
 
 
 # Questions about the disease itself, whatever medicine is in focus: outlook, spread, stage, cure.
@@ -220,17 +261,28 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
             standalone = _COMBINATION.sub(lambda m: f"{m.group(1)} {focus[-1]}", message, count=1)
             return Rewrite(standalone, focus[-1], False)
         strong_focus = [f for f in focus if (e := vocabulary.alias_to_entity.get(f)) and e.kind in _STRONG_KINDS]
-        if named and strong_focus and _SUBJECT_PRONOUN.search(DUMMY_IT.sub(" ", message)):
-            # "is it safe with vitamin D?" after talking about letrozole: "it" is letrozole
-            standalone = _SUBJECT_PRONOUN.sub(lambda m: f"{m.group(1)} {strong_focus[-1]}", message, count=1)
-            return Rewrite(standalone, strong_focus[-1], False)
+        unreferring = DUMMY_IT.sub(lambda m: "_" * len(m.group(0)), message)  # same offsets, dummy "it" gone
+        pronoun = _OBJECT_IT.search(unreferring)
+        first_named = min((m.start for m in vocabulary.find_entities(message)), default=len(message))
+        if named and strong_focus and pronoun and pronoun.start() < first_named:
+            # "is it safe with vitamin D?" after letrozole; "how long would i be on it, and do i stay on the
+            # letrozole too" after asking about Verzenio: "it" is what was talked (or asked) about before
+            referent = _pick_referent(
+                message, strong_focus, vocabulary, _asked_about(state.recent_user_messages, vocabulary)
+            )
+            if referent is not None and referent in strong_focus:
+                start, end = pronoun.span("w") if pronoun.group("w") else pronoun.span("it")
+                return Rewrite(f"{message[:start]}{referent}{message[end:]}", referent, False)
         if previous and not named and _is_follow_up(message, vocabulary):
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         return Rewrite(message, None, False)
-    disease = state.profile.disease_phrase()
-    if _DISEASE_PROPERTY.search(message) and disease:  # "how long do people live with this?": the disease
-        return Rewrite(substitute_referent(message, disease), disease, False)
-    referent = _pick_referent(message, focus, vocabulary)
+    if _DISEASE_PROPERTY.search(message):  # "how long do people live with this?": the disease, not a medicine
+        disease = state.profile.disease_phrase() or _disease_in_conversation(state.recent_user_messages)
+        if disease:
+            return Rewrite(substitute_referent(message, disease), disease, False)
+        if previous:
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+    referent = _pick_referent(message, focus, vocabulary, _asked_about(state.recent_user_messages, vocabulary))
     if referent is None and state.profile.current_treatments:
         referent = state.profile.current_treatments[-1]
     if referent is None:
