@@ -34,6 +34,7 @@ from chains.replies import (
     small_talk_text,
     which_cancer_question,
 )
+from chains.retrieval import RELEVANT_SIMILARITY
 from chains.safety import (
     ADVICE_LIMIT_NOTES,
     HEALTH_TERMS,
@@ -248,6 +249,11 @@ async def retrieve(guide: OncoGuide, turn: Turn) -> Reply | None:
     if hooks.on_retrieval_done:
         await hooks.on_retrieval_done(turn.standalone, turn.passages)
     turn.relevant = guide.kb.is_relevant(query, turn.passages)
+    weak_match = turn.relevant and max(p.similarity for p in turn.passages) < RELEVANT_SIMILARITY
+    if weak_match and not turn.history and turn.cancer_type in (None, guide.settings.default_cancer_type or None):
+        # Only a shared word ("port my mobile number", "port wine") ties an opening message to the library:
+        # the on-topic classifier decides whether it is about cancer care at all.
+        turn.relevant = guide.topic.off_topic_probability(turn.text) < LIKELY_OFF_TOPIC
     missing = cancer_types().get(turn.cancer_type or "")
     if missing is not None and not missing.in_library and turn.relevant:
         # Only the general pages can answer about a cancer the library lacks, and only on a named treatment,
