@@ -72,7 +72,7 @@ _SPEAKER = re.compile(
 ME_WORD = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|my|me|myself)\b", re.I)
 _CLAUSE_PUNCT = re.compile(r"(?:^|[,;:(]|\s[-–]\s)\s*")
 _QUESTION_ONSET = re.compile(
-    r"(?:what|what's|whats|how|why|which|who|whom|where|when|can|could|does|do|did|is|isn't|are|aren't|should|"
+    r"(?:(?:so|and|but|then|ok|okay|well)\s+)?(?:what|what's|whats|how|why|which|who|whom|where|when|can|could|does|do|did|is|isn't|are|aren't|should|"
     r"will|would|am|was|were|has|have|any|anyone|anything|tell me|explain|wondering|wonder|curious)\b",
     re.I,
 )
@@ -194,6 +194,15 @@ _HER2 = r"\bher[\s-]?2(?:/neu)?"
 _RECEPTORS = [
     (re.compile(r"\btriple[\s-]*neg(?:ative)?\b|\btnbc\b", re.I), ["triple-negative"]),
     (re.compile(rf"{_HER2}[\s-]*(?:is\s+)?ultra[\s-]*low\b", re.I), ["HER2-ultralow"]),
+    # IHC 2+ with a negative in-situ test (FISH/ISH not amplified) is HER2-low by the ASCO/CAP definition
+    (
+        re.compile(
+            rf"{_HER2}[^.?!]{{0,40}}?\b2\+[^?!]{{0,80}}?\b(?:fish|ish|cish|sish)\b[^.?!]{{0,40}}?"
+            r"(?:negative|neg\b|not amplified|non[\s-]?amplified|unamplified)",
+            re.I,
+        ),
+        ["HER2-low"],
+    ),
     (re.compile(rf"{_HER2}[\s-]*(?:is\s+)?(?:low\b|(?:ihc\s*)?(?:score\s*(?:of\s*)?)?1\+)", re.I), ["HER2-low"]),
     (re.compile(rf"{_HER2}\s*(?:ihc\s*)?(?:3\+|{_POS})", re.I), ["HER2+"]),
     (re.compile(rf"{_HER2}\s*(?:ihc\s*)?(?:0\b|{_NEG})", re.I), ["HER2-"]),
