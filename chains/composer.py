@@ -42,7 +42,8 @@ NOT_ANSWER_TEXT = {STATUS, WHEN_TO_CALL, QUESTIONS, LEARN_MORE}
 PASSAGE_WEIGHT = 1.0  # the passage's cosine: the page is about the question
 FIT_WEIGHT = 1.0  # the sentence's own cosine: the sentence says what was asked
 FIT_FLOOR = 0.35  # a supporting sentence this close to the question in meaning is never filler
-FIT_MARGIN = 0.15  # otherwise it must be within this of the lead sentence's fit
+FIT_MARGIN = 0.15
+DOC_RANK_WEIGHT = 0.05  # per place a sentence's page ranks below the best page  # otherwise it must be within this of the lead sentence's fit
 ASK_SHARE = 0.6  # of the question's meaning, the share of the clauses that ask (the rest is the background)
 BACKGROUND_WORD_SHARE = 0.5  # a background word's weight against a word of the asking clauses
 LEAD_UNITS = 2  # the first two sentences answer what was asked
@@ -86,6 +87,12 @@ class Unit:
     lead_in: str = ""  # the sentence introducing its list, when it is a list item
     fit: float = 0.0  # this sentence's own cosine similarity to the question (0 when the index has no unit vectors)
     passage_text: str = ""  # the passage it came from, to find the other items of its list
+    chunk_id: str = ""
+    title: str = ""  # its page's title: a sentence on the letrozole page is about letrozole
+
+    @cached_property
+    def context_tokens(self) -> frozenset[str]:
+        return self.tokens | frozenset(bm25_tokens(self.title))
 
     @cached_property
     def tokens(self) -> frozenset[str]:
@@ -148,7 +155,18 @@ class ComposerEngine:
         if passages:  # the best document's key points: its own summary sentences compete too
             top = passages[0]
             for order, text in enumerate(split_units(self._sections(top.doc_id).get(KEY_POINTS, ""))):
-                units.append(Unit(text, top.doc_id, "Key points", top.similarity, 0, order, fit=fits.get(text, 0.0)))
+                units.append(
+                    Unit(
+                        text,
+                        top.doc_id,
+                        "Key points",
+                        top.similarity,
+                        0,
+                        order,
+                        fit=fits.get(text, 0.0),
+                        title=top.title,
+                    )
+                )
         for passage in passages:
             rank = doc_rank.setdefault(passage.doc_id, len(doc_rank))
             if passage.heading.lower() in NOT_ANSWER_TEXT:
@@ -182,11 +200,15 @@ class ComposerEngine:
         vector = ASK_SHARE * embed_text(ask) + (1.0 - ASK_SHARE) * embed_text(question)
         return vector / float(np.linalg.norm(vector) or 1.0)
 
-    def _list_of(self, unit: Unit) -> list[str]:
+    def _list_of(self, unit: Unit, question_vector: np.ndarray | None = None) -> list[str]:
         """The items of the short list a leading list item belongs to, in order, or [] when it is not one."""
         if not unit.lead_in or not unit.passage_text or len(unit.lead_in.split()) > LEAD_IN_WORDS:
             return []
+        if SUBJECTLESS.match(unit.lead_in):
+            return []  # "They are usually given with ADT:" says nothing quoted alone
         items = [text for text, lead_in in units_with_lead_in(unit.passage_text) if lead_in == unit.lead_in]
+        fits = self._fits([unit.chunk_id], question_vector) if unit.chunk_id and question_vector is not None else {}
+        items = [item for item in items if fits.get(item, unit.fit) >= unit.fit - FIT_MARGIN]  # items on the point
         return items[:LIST_ITEMS] if len(items) >= 2 else []
 
     def _key_points_chunks(self, doc_id: str) -> list[str]:
@@ -205,10 +227,10 @@ class ComposerEngine:
     def _score(self, unit: Unit, rare: dict[str, float], definition: bool) -> float:
         """``rare``: the question's words with their IDF, those rarer than the commonest (computed once)."""
         norm = sum(rare.values()) or 1.0
-        shared = sum(w for t, w in rare.items() if t in unit.tokens)
+        shared = sum(w for t, w in rare.items() if t in unit.context_tokens)
         heading = any(t in set(bm25_tokens(unit.heading)) for t in rare)
         score = PASSAGE_WEIGHT * unit.similarity + FIT_WEIGHT * unit.fit + WORD_WEIGHT * min(3.0, 3.0 * shared / norm)
-        score += HEADING_WEIGHT * heading - 0.02 * unit.doc_rank - ORDER_WEIGHT * min(unit.order, 8)
+        score += HEADING_WEIGHT * heading - DOC_RANK_WEIGHT * unit.doc_rank - ORDER_WEIGHT * min(unit.order, 8)
         score -= LENGTH_WEIGHT * max(0, len(unit.text.split()) - 20)  # long sentences are harder to read
         if definition and unit.order == 0 and unit.doc_rank == 0 and unit.heading == "Key points":  # its definition
             score += DEFINITION_WEIGHT
@@ -287,7 +309,8 @@ class ComposerEngine:
         if request.interpretation_note:
             blocks.append(f"*{request.interpretation_note}*")
         opening = opening_line(request.original_message or request.question)
-        items = self._list_of(lead[0])
+        asked = request.question.split(FOLLOW_UP_MARK)[0]
+        items = self._list_of(lead[0], self._question_vector(asked, the_ask(asked)))
         if items:  # the answer is a list ("Tamoxifen has some common side effects:"): give it as one
             intro = lead[0].lead_in.rstrip(":.").rstrip() + ":"
             n = refs[lead[0].doc_id].n

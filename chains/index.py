@@ -21,7 +21,7 @@ UNITS_SUFFIX = "_units"  # the companion collection: one vector per sentence or 
 CHUNK_MAX_TOKENS = 320
 CHUNK_OVERLAP_TOKENS = 40
 # Changing chunking or the model changes every document's fingerprint, so all are re-embedded.
-INDEX_VERSION = f"v4|{MODEL_NAME}|{ENCODING_NAME}|{CHUNK_MAX_TOKENS}|{CHUNK_OVERLAP_TOKENS}"
+INDEX_VERSION = f"v5|{MODEL_NAME}|{ENCODING_NAME}|{CHUNK_MAX_TOKENS}|{CHUNK_OVERLAP_TOKENS}"
 
 
 @dataclass(frozen=True)
@@ -135,9 +135,9 @@ def open_unit_collection(client, name: str = COLLECTION_NAME):
 
 
 def unit_records(chunks: list[Chunk]) -> tuple[list[str], list[str], list[str], list[dict[str, Any]]]:
-    """Ids, texts, the text each is embedded as, and metadata of every sentence and bullet of the chunks. A list
-    item is embedded with its list's introduction ("Tamoxifen has some common side effects: Hot flashes…"), so
-    it matches the question its list answers."""
+    """Ids, texts, the text each is embedded as, and metadata of every sentence and bullet of the chunks. Each is
+    embedded with its document's title, and a list item with its list's introduction ("Tamoxifen: Tamoxifen has
+    some common side effects: Hot flashes…"), so it matches the question its page and list answer."""
     from chains.text.sentences import units_with_lead_in
 
     ids: list[str] = []
@@ -148,7 +148,8 @@ def unit_records(chunks: list[Chunk]) -> tuple[list[str], list[str], list[str], 
         for n, (text, lead_in) in enumerate(units_with_lead_in(chunk.text)):
             ids.append(f"{chunk.chunk_id}#{n}")
             texts.append(text)
-            embedded.append(f"{lead_in.rstrip(':.')}: {text}" if lead_in else text)
+            said = f"{lead_in.rstrip(':.')}: {text}" if lead_in else text
+            embedded.append(f"{chunk.title}: {said}")  # the page it is on: "Aromatase inhibitors: …: Hot flashes"
             metas.append({"doc_id": chunk.doc_id, "chunk_id": chunk.chunk_id, "n": n})
     return ids, texts, embedded, metas
 
