@@ -40,7 +40,10 @@ DUMMY_IT = re.compile(
     r"sick|low|high|scared|worried|anxious|down|emotional|weak)\b"
     r"|\bthey(?= (?:usually |normally |always )?(?:decide|choose|pick|know|think|say|recommend|suggest|check|look|"
     r"ask|tell|test|measure|monitor|schedule|plan|want|expect|offer|explain|see)\w*\b)"
-    r"|\bthat (?=(?:my|mummy|mommy|mum|mom|dad|daddy|the|her|his|their|our|your|a|an|there|it|cancer)\b)",
+    r"|\bthat (?=(?:my|mummy|mommy|mum|mom|dad|daddy|the|her|his|their|our|your|a|an|there|it|cancer)\b)"
+    r"|\bits (?=(?:her|his|my|our|their|your|a|an|the|so|very|too|really|just|all|only|such|more|less|my)\b)"
+    # the care team or an employer, not a treatment: "can they refuse to let me do reduced hours"
+    r"|\bthey(?= (?:can|could|will|would|should|might|may)?\s*(?:refuse|let|allow|make|force|sack|fire|stop me|say no)\b)",
     re.IGNORECASE,
 )
 _ELLIPTICAL = re.compile(
@@ -159,7 +162,10 @@ _COMBINATION = re.compile(
     r"\b(with|and|plus|alongside|together with|on top of)\s+(it|that|this|them|those|these)\b", re.I
 )
 _FOLLOW_UP_SHAPE = re.compile(
-    r"^\s*(and|also|but|so|what about|how about|then|mine|is that|does that|will that)\b", re.I
+    r"^\s*(and|also|but|so|what about|how about|then|mine|is that|does that|will that)\b"
+    r"|\bwhich (?:one|of them|of the two|is better|would be better)\b"
+    r"|\b(?:afterwards|after that|once (?:it'?s|its|that'?s) (?:done|over|finished))\b",
+    re.I,
 )
 
 
@@ -193,12 +199,37 @@ def _pick_referent(message: str, focus: list[str], vocabulary: Vocabulary, asked
         return None
     ordered = [f for f in focus if f not in asked] + [f for f in focus if f in asked]  # asked-about last
     ordered += [a for a in asked if a not in focus and a not in vocabulary.alias_to_entity]  # "a liquid biopsy"
+    if _MEDICINE_WORDS.search(message):  # "the tablets", "the pill": a medicine, not surgery or radiotherapy
+        medicines = [c for c in ordered if (e := vocabulary.alias_to_entity.get(c)) and e.kind == "drug"]
+        if medicines:
+            return medicines[-1]
     if TREATMENT_PROPERTY.search(message):
         for candidate in reversed(ordered):
             entity = vocabulary.alias_to_entity.get(candidate)
             if entity is not None and entity.kind in _STRONG_KINDS:
                 return candidate
     return ordered[-1] if ordered else None
+
+
+_MEDICINE_WORDS = re.compile(r"\bthe (?:tablets?|pills?|drug|medicine|medication|injections?|jab)\b", re.I)
+_WHOLE_PLAN = re.compile(
+    r"\b(?:says?|said|say|saying) no to (?:all of )?(?:it|this|that|them)\b|\ball of (?:it|that|this)\b", re.I
+)
+_ELLIPTICAL_OPENER = re.compile(r"^\s*(?:and|also|plus|or)?\s*(?:what|how) about\b", re.I)
+_PROPERTY_WORDS = frozenset({
+    "side", "effects", "effect", "dose", "dosing", "doses", "risk", "risks", "benefit", "benefits", "alternatives",
+    "alternative", "cost", "costs", "monitoring", "interactions", "interaction", "long", "term", "safety", "safe",
+    "it", "its", "that", "this", "them", "those", "these", "after", "during", "before", "instead",
+})  # fmt: skip
+
+
+def _names_own_topic(message: str) -> bool:
+    """ "what about gardening": an elliptical question naming its own topic, not a property of the last one."""
+    opener = _ELLIPTICAL_OPENER.match(message)
+    if not opener:
+        return False
+    words = re.findall(r"[a-z]+", message[opener.end() :].lower())
+    return any(w not in _PROPERTY_WORDS and len(w) > 3 for w in words)
 
 
 def _asked_about(recent_messages: list[str], vocabulary: Vocabulary) -> list[str]:
@@ -239,7 +270,7 @@ def _disease_in_conversation(recent_messages: list[str]) -> str | None:
 # Questions about the disease itself, whatever medicine is in focus: outlook, spread, stage, cure.
 _DISEASE_PROPERTY = re.compile(
     r"\b(live with|living with|life expectancy|survival|survive|prognosis|outlook|curable|cure[ds]?|terminal|"
-    r"spread|spreading|come back|coming back|recurr\w*|stage|how (?:bad|serious|common|aggressive)|aggressive|"
+    r"spread|spreading|come back|coming back|comes back|came back|recurr\w*|stage|how (?:bad|serious|common|aggressive)|aggressive|"
     r"inherit\w*|hereditary|genetic|caused? (?:it|this|that)|get it from)\b",
     re.I,
 )
@@ -273,9 +304,15 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
             if referent is not None and referent in strong_focus:
                 start, end = pronoun.span("w") if pronoun.group("w") else pronoun.span("it")
                 return Rewrite(f"{message[:start]}{referent}{message[end:]}", referent, False)
+        if named and pronoun and pronoun.start() < first_named and previous:
+            # "will it get better once chemo stops?" after asking about chemo brain: "it" is the previous topic
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         if previous and not named and _is_follow_up(message, vocabulary):
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         return Rewrite(message, None, False)
+    if previous and (_WHOLE_PLAN.search(message) or _names_own_topic(message)):
+        # "what if he says no to all of it" (the whole plan), "what about gardening" (a new topic in the same thread)
+        return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
     if _DISEASE_PROPERTY.search(message):  # "how long do people live with this?": the disease, not a medicine
         disease = state.profile.disease_phrase() or _disease_in_conversation(state.recent_user_messages)
         if disease:
