@@ -1,0 +1,56 @@
+"""Follow-ups become standalone questions about the right thing (issue 13): what the previous message asked about,
+the medicine "the tablets" means, the disease for outlook questions, and the previous question carried along when
+the follow-up names a new topic or points at the whole plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from chains.memory import ConversationState, rewrite_followup
+from chains.vocabulary import Vocabulary, default_vocabulary
+
+CASES = [
+    # (previous message, follow-up, words the standalone question must contain, words it must not)
+    (
+        "whats ovarian suppression? my oncologist mentioned it as something to think about on top of tamoxifen",
+        "is that one safe if i want kids later?",
+        ["ovarian suppression"],
+        ["tamoxifen"],
+    ),
+    ("how do i know if i have lymphoedema? had 3 nodes taken with my lumpectomy", "and if i do have it, is it forever?",
+     ["lymphedema"], ["surgery"]),
+    ("whats a liquid biopsy? my oncologist mentioned it because my cancer has spread",
+     "does the nhs do it or would i have to go private for it?", ["liquid biopsy"], []),
+    ("my husband has stage 4 lung cancer, they said its ALK positive. whats ALK?",
+     "how long do people live with this?", ["stage 4 lung cancer"], ["breast"]),
+    ("im on letrozole and keep hearing about verzenio for high risk early breast cancer. would i qualify?",
+     "how long would i be on it for, and do i stay on the letrozole too", ["abemaciclib"], []),
+    ("my mum is 86 and has been offered letrozole instead of surgery because of her heart. is that reasonable?",
+     "how long can the tablets keep it under control for someone her age?", ["letrozole"], ["surgery"]),
+    ("can i keep my cat while on chemo? litter tray, scratches etc", "and what about gardening, i love my allotment",
+     ["following up on", "cat"], ["of chemotherapy"]),
+    ("whats the difference between tamoxifen and anastrozole?", "which one is better for someone whos 50?",
+     ["following up on", "anastrozole"], []),
+    ("my wife has brain metastases and they said stereotactic radiotherapy", "will she be allowed to drive? its her independance",
+     [], ["radiation therapy's"]),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return default_vocabulary()
+
+
+@pytest.mark.parametrize(("previous", "message", "wanted", "unwanted"), CASES, ids=[c[1][:40] for c in CASES])
+def test_a_follow_up_points_at_what_was_talked_about(
+    vocabulary: Vocabulary, previous: str, message: str, wanted: list[str], unwanted: list[str]
+) -> None:
+    state = ConversationState("follow-up")
+    state.recent_user_messages = [previous]
+    state.standalone_questions = [previous]
+    state.note_focus([m.canonical for m in vocabulary.find_entities(previous)])
+    standalone = rewrite_followup(message, state, vocabulary).standalone.lower()
+    for word in wanted:
+        assert word.lower() in standalone, standalone
+    for word in unwanted:
+        assert word.lower() not in standalone, standalone
