@@ -1,0 +1,132 @@
+"""What a patient sees (issue 14), in a real browser: Debian's Chromium driven by Playwright.
+
+    .venv/bin/python -m pytest tests/test_browser_view.py -q
+
+The same real server, demo clinic page and helpers as tests/test_browser.py. Each view is saved as a
+screenshot in test-artifacts/ (git-ignored), at desktop (1280 px) and phone (390 px) width where both
+apply: the chat stays put when the mouse wheel goes past the end of an answer, on the full page and in
+the widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+
+from tests import test_browser as shared
+from tests.test_browser import ASSISTANT, ask, assistant_messages, demo_url, open_chat, scenario
+
+pytestmark = pytest.mark.browser
+
+# The same module-scoped fixtures as tests/test_browser.py: this module gets its own server and browser.
+browser = shared.browser
+demo_origin = shared.demo_origin
+server = shared.server
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+# Resolves once no scroll position in the page (shadow roots included) has changed for 10 animation frames:
+# a wheel returns before the browser has finished scrolling, and this waits for the result, not a time.
+SCROLL_SETTLED_JS = """() => new Promise((resolve) => {
+  const scrollers = () => {
+    const out = [document.scrollingElement];
+    const walk = (root) => {
+      for (const e of root.querySelectorAll('*')) {
+        if (e.scrollHeight > e.clientHeight) out.push(e);
+        if (e.shadowRoot) walk(e.shadowRoot);
+      }
+    };
+    walk(document);
+    return out;
+  };
+  const positions = () => scrollers().map((e) => e.scrollTop).join(',');
+  let last = positions();
+  let still = 0;
+  const tick = () => {
+    const now = positions();
+    still = now === last ? still + 1 : 0;
+    last = now;
+    if (still >= 10) resolve(now); else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def new_context(chromium: Browser, viewport: dict[str, int]) -> BrowserContext:
+    if viewport["width"] < 640:
+        return chromium.new_context(viewport=viewport, device_scale_factor=2, is_mobile=True, has_touch=True)
+    return chromium.new_context(viewport=viewport)
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    context = new_context(browser, DESKTOP)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def wheel_past_the_end(page: Page, over: Locator | None = None) -> None:
+    """Scroll down with the mouse wheel over the middle of ``over`` (default: the window) far past the end,
+    and wait until scrolling stops."""
+    box = over.bounding_box() if over is not None else {"x": 0, "y": 0, **page.viewport_size}
+    assert box, "nothing to scroll over"
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(12):
+        page.mouse.wheel(0, 800)
+    page.evaluate(SCROLL_SETTLED_JS)
+
+
+def assert_in_view(item: Locator, frame: Locator | None, label: str) -> None:
+    """``item`` overlaps the visible area: the window, or ``frame`` (the widget's chat panel)."""
+    box = item.bounding_box()
+    page = item.page
+    if frame is None:
+        view = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": page.viewport_size["height"]}
+    else:
+        view = frame.bounding_box()
+    assert box and view, (box, view)
+    overlaps = box["y"] < view["y"] + view["height"] and box["y"] + box["height"] > view["y"]
+    assert overlaps, (
+        f"{label} is out of sight: it spans y {box['y']:.0f}–{box['y'] + box['height']:.0f}, the view {view}"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 3: the mouse wheel past the end of an answer leaves the answer in view
+# --------------------------------------------------------------------------------------------------
+
+
+def test_wheel_past_the_end_keeps_the_full_page_chat_in_view(server: str, desktop: Page) -> None:
+    page = desktop
+    with scenario(page, "14-wheel-full-page"):
+        open_chat(page, server)
+        page.get_by_role("button", name="What are the treatment options for prostate cancer?").click()
+        expect(assistant_messages(page)).not_to_have_count(0, timeout=60_000)
+        expect(page.locator("#stop-button")).to_have_count(0, timeout=60_000)
+        last = assistant_messages(page).last
+        wheel_past_the_end(page)
+        assert_in_view(last, None, "the answer")
+        expect(page.locator("#chat-input")).to_be_visible()
+
+
+def test_wheel_past_the_end_keeps_the_widget_chat_in_view(
+    server: str,
+    demo_origin: str,
+    desktop: Page,
+) -> None:
+    page = desktop
+    with scenario(page, "14-wheel-widget"):
+        page.goto(demo_url(demo_origin, server))
+        page.locator("#chainlit-copilot-button").click(timeout=30_000)
+        frame = page.locator("#chainlit-copilot-chat")
+        expect(frame).to_be_visible()
+        expect(page.locator('#chainlit-copilot-chat button[id^="starter-"]').first).to_be_enabled(timeout=30_000)
+        ask(page, "What is HER2-low breast cancer?")
+        last = page.locator(ASSISTANT).last
+        wheel_past_the_end(page, frame)
+        assert_in_view(last, frame, "the answer in the widget")
