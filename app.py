@@ -7,7 +7,9 @@ import chainlit as cl
 from chains import chainlit_ui as ui
 from chains.app_setup import configure_auth, data_layer_factory, settings
 from chains.pipeline import STARTER_QUESTIONS
+from chains.web_page import serve_own_assets_only
 
+serve_own_assets_only()
 ui.start_building()
 
 if settings.auth == "password":

@@ -5,18 +5,20 @@
 The same real server, demo clinic page and helpers as tests/test_browser.py. Each view is saved as a
 screenshot in test-artifacts/ (git-ignored), at desktop (1280 px) and phone (390 px) width where both
 apply: the chat stays put when the mouse wheel goes past the end of an answer, on the full page and in
-the widget.
+the widget; the widget's starters sit inside it at 1280 and 390 px under a line that says what OncoGuide is
+and is not; neither the full page nor the widget asks any host but the app's own (and the clinic page's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests import test_browser as shared
-from tests.test_browser import ASSISTANT, ask, assistant_messages, demo_url, open_chat, scenario
+from tests.test_browser import ASSISTANT, ask, assistant_messages, demo_url, open_chat, scenario, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +132,80 @@ def test_wheel_past_the_end_keeps_the_widget_chat_in_view(
         last = page.locator(ASSISTANT).last
         wheel_past_the_end(page, frame)
         assert_in_view(last, frame, "the answer in the widget")
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 4: the widget fits and says what it is; nothing is fetched from another host or goes missing
+# --------------------------------------------------------------------------------------------------
+
+
+class RequestLog:
+    """Every http(s) request a page makes, and every response that failed, from the start."""
+
+    def __init__(self, page: Page) -> None:
+        self.urls: list[str] = []
+        self.failed: list[str] = []
+        page.on("request", lambda request: self.urls.append(request.url))
+        page.on(
+            "response",
+            lambda response: (
+                self.failed.append(f"{response.status} {response.url}") if response.status >= 400 else None
+            ),
+        )
+        page.on("requestfailed", lambda request: self.failed.append(f"failed {request.url}"))
+
+    def foreign(self, *origins: str) -> list[str]:
+        own = {urlsplit(o).netloc for o in origins}
+        return [u for u in self.urls if urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc not in own]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_full_page_asks_only_its_own_host(server: str, browser: Browser, viewport: dict[str, int]) -> None:
+    context = new_context(browser, viewport)
+    page = context.new_page()
+    requests = RequestLog(page)
+    try:
+        with scenario(page, f"14-full-page-welcome-{'phone' if viewport is PHONE else 'desktop'}"):
+            open_chat(page, server)
+            screenshot(page, f"14-full-page-start-{'phone' if viewport is PHONE else 'desktop'}")
+            page.get_by_role("button", name="How does CAR-T cell therapy work?").click()
+            expect(assistant_messages(page)).not_to_have_count(0, timeout=60_000)
+            expect(page.locator("#stop-button")).to_have_count(0, timeout=60_000)
+            assert not requests.foreign(server), f"requests to other hosts: {requests.foreign(server)}"
+            assert not requests.failed, f"failed requests: {requests.failed}"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_widget_fits_says_what_it_is_and_asks_only_its_hosts(
+    server: str, demo_origin: str, browser: Browser, viewport: dict[str, int]
+) -> None:
+    context = new_context(browser, viewport)
+    page = context.new_page()
+    requests = RequestLog(page)
+    try:
+        with scenario(page, f"14-widget-welcome-{'phone' if viewport is PHONE else 'desktop'}"):
+            page.goto(demo_url(demo_origin, server))
+            page.locator("#chainlit-copilot-button").click(timeout=30_000)
+            frame = page.locator("#chainlit-copilot-chat")
+            starters = frame.locator('button[id^="starter-"]')
+            expect(starters.first).to_be_enabled(timeout=30_000)
+            panel = frame.bounding_box()
+            assert panel
+            for i in range(starters.count()):
+                box = starters.nth(i).bounding_box()
+                assert box, f"starter {i} has no box"
+                inside = box["x"] >= panel["x"] - 1 and box["x"] + box["width"] <= panel["x"] + panel["width"] + 1
+                assert inside, f"starter {starters.nth(i).inner_text()!r} {box} runs out of the widget {panel}"
+            welcome = frame.locator(".welcome-screen").evaluate("(e) => getComputedStyle(e, '::before').content")
+            assert "not a doctor" in welcome and "not for emergencies" in welcome, welcome
+            screenshot(page, f"14-widget-start-{'phone' if viewport is PHONE else 'desktop'}")
+            starters.first.click()
+            expect(frame.locator(ASSISTANT)).not_to_have_count(0, timeout=60_000)
+            expect(page.locator("#stop-button")).to_have_count(0, timeout=60_000)
+            foreign = requests.foreign(server, demo_origin)
+            assert not foreign, f"requests to other hosts: {foreign}"
+            assert not requests.failed, f"failed requests: {requests.failed}"
+    finally:
+        context.close()
