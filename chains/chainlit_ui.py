@@ -40,6 +40,10 @@ P = ParamSpec("P")
 STATE_KEY = "oncoguide_conversation"
 PROPOSAL_KEY = "oncoguide_profile_proposal"
 PROFILE_TITLE = "What I know about you"
+# An urgent reply's avatar is a distinct icon (a siren for act-now, a phone for call-today) instead of
+# OncoGuide's ribbon: the patient sees at a glance that this one is different, and oncoguide.css styles the
+# whole reply as an alert from it (the icon is saved with the message, so a resumed thread looks the same).
+URGENT_ICONS = {"red": "siren", "amber": "phone"}
 _guide: OncoGuide | None = None
 _guide_error: BaseException | None = None
 _guide_ready = threading.Event()
@@ -319,17 +323,22 @@ async def run_turn(text: str, echo: bool = False) -> Reply:
     if message is None:
         message = cl.Message(content="")
     message.content = reply.text
-    message.actions = reply_actions(reply)
+    urgent = reply.kind == "emergency" or reply.urgency == "red"
+    # Nothing under an act-now notice competes with it: no related questions, options or profile buttons.
+    message.actions = [] if urgent else reply_actions(reply)
+    icon = URGENT_ICONS.get("red" if urgent else reply.urgency)
+    if icon:
+        message.metadata = {**(message.metadata or {}), "icon": icon}
     profile_changed = state.profile.to_dict() != profile_before
-    if profile_changed and not state.profile.is_empty() and reply.kind != "emergency":
-        message.actions += profile_actions()  # nothing distracts from an urgent notice
+    if profile_changed and not state.profile.is_empty() and not urgent:
+        message.actions += profile_actions()
     message.elements = source_elements(reply, retrieved)  # type: ignore[assignment]
     if streamed:
         await message.update()
     else:
         await message.send()
     await persist(state)
-    if profile_changed:
+    if profile_changed and not urgent:  # the panel would open over an urgent notice on a phone
         await show_profile_panel(state.profile)
     return reply
 

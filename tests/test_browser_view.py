@@ -18,14 +18,24 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests import test_browser as shared
+from tests.server import chainlit_server
 from tests.test_browser import ASSISTANT, ask, assistant_messages, demo_url, open_chat, scenario, screenshot
 
 pytestmark = pytest.mark.browser
 
-# The same module-scoped fixtures as tests/test_browser.py: this module gets its own server and browser.
+# The same module-scoped browser and demo page as tests/test_browser.py; this module's own server is configured
+# as the demo clinic would configure it: its real 24-hour line.
 browser = shared.browser
 demo_origin = shared.demo_origin
-server = shared.server
+CARE_TEAM_LINE = "the Riverside 24-hour oncology line, (555) 010-2400"
+
+
+@pytest.fixture(scope="module")
+def server(indexed_kb, demo_origin: str) -> Iterator[str]:
+    env = {"ONCOGUIDE_AUTH": "none", "ONCOGUIDE_CARE_TEAM_LINE": CARE_TEAM_LINE}
+    with chainlit_server(extra_env=env, extra_origins=[demo_origin], log_name="chainlit-browser-view") as base_url:
+        yield base_url
+
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -209,3 +219,79 @@ def test_widget_fits_says_what_it_is_and_asks_only_its_hosts(
             assert not requests.failed, f"failed requests: {requests.failed}"
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 6: urgent replies look like alerts, give the deployment's number, and nothing under them competes
+# --------------------------------------------------------------------------------------------------
+
+RED_FRAME = "rgb(179, 38, 30)"  # #b3261e in oncoguide.css
+FEEDBACK_BUTTONS = {"Copy this answer", "Copied", "This answer helped", "This answer did not help"}
+
+
+def alert_frame(reply: Locator) -> dict[str, str]:
+    return reply.locator(".message-content").first.evaluate(
+        "(e) => { const s = getComputedStyle(e); return {left: s.borderLeftWidth, colour: s.borderLeftColor, "
+        "background: s.backgroundColor}; }"
+    )
+
+
+COVERED_JS = """(el) => {
+  const r = el.getBoundingClientRect();
+  const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, window.innerHeight);
+  const points = [0.25, 0.5, 0.75].map((f) => [r.left + r.width * f, top + (bottom - top) * f]);
+  return points.filter(([x, y]) => !el.contains(document.elementFromPoint(x, y)))
+    .map(([x, y]) => { const e = document.elementFromPoint(x, y); return e ? e.tagName + '.' + e.className : 'none'; });
+}"""
+
+
+def assert_not_covered(item: Locator, label: str) -> None:
+    """Nothing (a sheet, a panel, an overlay) lies over ``item`` where it is on screen."""
+    covering = item.evaluate(COVERED_JS)
+    assert not covering, f"{label} is covered by: {covering}"
+
+
+def buttons_in(reply: Locator) -> list[str]:
+    names = reply.get_by_role("button").evaluate_all(
+        "(els) => els.filter((e) => e.getClientRects().length).map((e) => e.innerText.trim() || "
+        "getComputedStyle(e, '::after').content)"
+    )
+    return [n for n in names if not any(f in n for f in FEEDBACK_BUTTONS)]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_red_flag_reply_is_an_alert_with_the_real_numbers(
+    server: str, browser: Browser, viewport: dict[str, int]
+) -> None:
+    context = new_context(browser, viewport)
+    page = context.new_page()
+    try:
+        with scenario(page, f"14-urgent-red-{'phone' if viewport is PHONE else 'desktop'}"):
+            open_chat(page, server)
+            reply = ask(page, "I'm on chemo and my temperature is 38.9 with chills")
+            expect(reply).to_contain_text("This may need urgent medical care")
+            expect(reply).to_contain_text("(555) 010-2400")
+            expect(reply).to_contain_text("911")
+            expect(reply.locator("svg.lucide-siren")).to_be_visible()
+            frame = alert_frame(reply)
+            assert float(frame["left"].removesuffix("px")) >= 6, frame
+            assert frame["background"] not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"), frame
+            assert not buttons_in(reply), f"buttons compete with the urgent notice: {buttons_in(reply)}"
+            expect(reply).not_to_contain_text("Sources")
+            expect(assistant_messages(page)).to_have_count(1)  # nothing below it
+            assert_not_covered(reply, "the urgent notice")
+    finally:
+        context.close()
+
+
+def test_amber_reply_is_a_call_today_alert(server: str, desktop: Page) -> None:
+    page = desktop
+    with scenario(page, "14-urgent-amber-desktop"):
+        open_chat(page, server)
+        reply = ask(page, "my back has been aching more this week, I have bone mets")
+        expect(reply).to_contain_text("Contact your care team today")
+        expect(reply).to_contain_text("(555) 010-2400")
+        expect(reply.locator("svg.lucide-phone")).to_be_visible()
+        frame = alert_frame(reply)
+        assert float(frame["left"].removesuffix("px")) >= 6, frame
+        assert frame["colour"] != RED_FRAME, f"a call-today reply looks like an act-now one: {frame}"
