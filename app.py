@@ -57,6 +57,7 @@ async def on_message(message: cl.Message) -> None:
 @cl.action_callback("clarify_option")
 @ui.always_replies
 async def on_clarify_option(action: cl.Action) -> None:
+    await ui.spend_buttons(action)
     await ui.run_turn(action.payload["text"], echo=True)
 
 
@@ -68,6 +69,7 @@ async def on_related_question(action: cl.Action) -> None:
 
 @cl.action_callback("something_else")
 async def on_something_else(action: cl.Action) -> None:
+    await ui.spend_buttons(action)
     await cl.Message(content="Of course — please type what you meant, and I'll answer from there.").send()
 
 
@@ -80,6 +82,7 @@ async def on_review_profile(action: cl.Action) -> None:
 @cl.action_callback("remove_fact")
 @ui.always_replies
 async def on_remove_fact(action: cl.Action) -> None:
+    await action.remove()  # that fact is gone: its button is spent
     await ui.remove_fact(action.payload["field"], action.payload["value"])
 
 
@@ -92,10 +95,12 @@ async def on_forget_profile(action: cl.Action) -> None:
 @cl.action_callback("accept_profile")
 @ui.always_replies
 async def on_accept_profile(action: cl.Action) -> None:
+    await ui.spend_buttons(action)
     await ui.accept_proposal(True)
 
 
 @cl.action_callback("reject_profile")
 @ui.always_replies
 async def on_reject_profile(action: cl.Action) -> None:
+    await ui.spend_buttons(action)
     await ui.accept_proposal(False)

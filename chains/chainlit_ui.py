@@ -39,6 +39,10 @@ log = logging.getLogger("oncoguide.ui")
 P = ParamSpec("P")
 STATE_KEY = "oncoguide_conversation"
 PROPOSAL_KEY = "oncoguide_profile_proposal"
+SPENDABLE_KEY = "oncoguide_spendable_actions"  # message id -> the one-time buttons shown under it
+# Buttons that answer a question (a clarification's options, Yes/No on a record): once one is pressed the
+# question is answered, and all of them go, so none can be pressed twice or after the fact.
+ONE_TIME_ACTIONS = {"clarify_option", "something_else", "accept_profile", "reject_profile"}
 PROFILE_TITLE = "What I know about you"
 # An urgent reply's avatar is a distinct icon (a siren for act-now, a phone for call-today) instead of
 # OncoGuide's ribbon: the patient sees at a glance that this one is different, and oncoguide.css styles the
@@ -223,13 +227,14 @@ async def handle_files(files: list, keep_uploads: bool, max_mb: float) -> None:
             continue
         cl.user_session.set(PROPOSAL_KEY, proposal.to_dict())
         listed = "; ".join(facts)
-        await cl.Message(
+        question = cl.Message(
             content=f"I read “{reading.name}”. I found: **{listed}**. Add these to what I know about you?",
             actions=[
                 cl.Action(name="accept_profile", payload={}, label="Yes, add these", icon="check"),
                 cl.Action(name="reject_profile", payload={}, label="No, don't add them", icon="x"),
             ],
-        ).send()
+        )
+        await send_with_buttons(question, streamed=False)
 
 
 async def accept_proposal(accept: bool) -> None:
@@ -247,6 +252,28 @@ async def accept_proposal(accept: bool) -> None:
     await persist(state)
     await show_profile_panel(state.profile)
     await cl.Message(content="Added. " + profile_markdown(state.profile), actions=profile_actions()).send()
+
+
+# --- buttons --------------------------------------------------------------------------------------------
+async def send_with_buttons(message: cl.Message, streamed: bool) -> None:
+    """Send (or finish streaming) ``message`` and remember its one-time buttons, so pressing one spends all."""
+    if streamed:
+        await message.update()
+    else:
+        await message.send()
+    one_time = [a for a in message.actions if a.name in ONE_TIME_ACTIONS]
+    if one_time:
+        spendable: dict[str, list[cl.Action]] = cl.user_session.get(SPENDABLE_KEY) or {}
+        spendable[message.id] = one_time
+        cl.user_session.set(SPENDABLE_KEY, spendable)
+
+
+async def spend_buttons(action: cl.Action) -> None:
+    """The question ``action`` answered is settled: remove its one-time buttons from the chat."""
+    spendable: dict[str, list[cl.Action]] = cl.user_session.get(SPENDABLE_KEY) or {}
+    for spent in spendable.pop(action.forId, None) or [action]:
+        await spent.remove()
+    cl.user_session.set(SPENDABLE_KEY, spendable)
 
 
 # --- one turn -----------------------------------------------------------------------------------------
@@ -286,12 +313,23 @@ def source_elements(reply: Reply, passages: list[Passage]) -> list[cl.Text]:
 
 
 async def run_turn(text: str, echo: bool = False) -> Reply:
-    """Send ``text`` through the pipeline and show the reply, streamed, with its buttons and sources."""
+    """Send ``text`` through the pipeline and show the reply, streamed, with its buttons and sources.
+
+    With ``echo`` (a button was pressed) the text is shown as the patient's message first, and the answer
+    runs inside an ``on_message`` run step as a typed message's does: Chainlit gives only the answers of
+    such a run the copy and thumbs buttons."""
+    if not echo:
+        return await _answer(text)
+    said = cl.Message(content=text, type="user_message", author="You")
+    await said.send()
+    async with cl.Step(name="on_message", type="run", parent_id=said.id):
+        return await _answer(text)
+
+
+async def _answer(text: str) -> Reply:
     guide = await get_guide()
     state = await current_state(guide)
     profile_before = state.profile.to_dict()
-    if echo:
-        await cl.Message(content=text, type="user_message", author="You").send()
     message: cl.Message | None = None  # created at the first token, so the search step shows above it
     retrieved: list[Passage] = []
     step: cl.Step | None = None
@@ -333,10 +371,7 @@ async def run_turn(text: str, echo: bool = False) -> Reply:
     if profile_changed and not state.profile.is_empty() and not urgent:
         message.actions += profile_actions()
     message.elements = source_elements(reply, retrieved)  # type: ignore[assignment]
-    if streamed:
-        await message.update()
-    else:
-        await message.send()
+    await send_with_buttons(message, streamed)
     await persist(state)
     if profile_changed and not urgent:  # the panel would open over an urgent notice on a phone
         await show_profile_panel(state.profile)

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests import test_browser as shared
 from tests.server import chainlit_server
-from tests.test_browser import ASSISTANT, ask, assistant_messages, demo_url, open_chat, scenario, screenshot
+from tests.test_browser import ASSISTANT, CUT_OFF, ask, assistant_messages, demo_url, open_chat, scenario, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -295,3 +295,45 @@ def test_amber_reply_is_a_call_today_alert(server: str, desktop: Page) -> None:
         frame = alert_frame(reply)
         assert float(frame["left"].removesuffix("px")) >= 6, frame
         assert frame["colour"] != RED_FRAME, f"a call-today reply looks like an act-now one: {frame}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 7: option buttons look like buttons, match the question, are spent once used; answers from a
+# button get copy and feedback like typed ones
+# --------------------------------------------------------------------------------------------------
+
+SOMETHING_ELSE = "Something else — I'll type it"
+
+
+def test_option_buttons_match_the_question_and_are_spent_once_used(server: str, desktop: Page) -> None:
+    page = desktop
+    with scenario(page, "14-buttons-clarification-desktop"):
+        open_chat(page, server)
+        question = ask(page, CUT_OFF)
+        buttons = question.locator(".flex-wrap > button[id]")
+        expect(buttons.filter(has_text=SOMETHING_ELSE)).to_be_visible()
+        options = [t.strip() for t in buttons.all_inner_texts() if t.strip() and t.strip() != SOMETHING_ELSE]
+        text = question.locator(".message-content").first.inner_text()
+        assert len(options) >= 2 and all(o in text for o in options), f"buttons {options} but the question: {text!r}"
+
+        first = buttons.filter(has_text=options[0])
+        style = first.evaluate(
+            "(e) => { const s = getComputedStyle(e); return {border: s.borderTopStyle + ' ' + s.borderTopWidth, "
+            "colour: s.color, accent: getComputedStyle(document.documentElement).getPropertyValue('--primary')}; }"
+        )
+        assert style["border"].startswith("solid"), f"an option button without an outline looks like text: {style}"
+        assert style["colour"] not in ("rgb(82, 82, 82)", "rgb(115, 115, 115)"), f"option text is grey: {style}"
+        screenshot(page, "14-buttons-options-desktop")
+
+        before = assistant_messages(page).count()
+        neutrophils = buttons.filter(has_text="neutrophils").first
+        neutrophils.click()
+        answer = assistant_messages(page).nth(before)
+        expect(answer).to_contain_text("[1]", timeout=60_000)
+        expect(page.locator("#stop-button")).to_have_count(0, timeout=60_000)
+        # The question is answered: its options are gone, none can be pressed again.
+        expect(question.locator(".flex-wrap > button[id]").filter(has_text=SOMETHING_ELSE)).to_have_count(0)
+        for option in options:
+            expect(question.get_by_role("button", name=option, exact=True)).to_have_count(0)
+        # The answer a button started has copy and feedback, as a typed question's answer has.
+        expect(answer.locator("button:has(> svg.lucide-copy)")).to_be_visible()
