@@ -13,8 +13,10 @@ import logging
 import resource  # noqa: F401  (imported on the main thread: see chromadb.api.rust below)
 import threading
 from collections.abc import Awaitable, Callable
+from functools import cache
 from pathlib import Path
 from typing import ParamSpec
+from urllib.parse import urlsplit
 
 import chainlit as cl
 
@@ -24,6 +26,7 @@ import chainlit as cl
 # half-built client, so the retry fails too and the first patient gets the apology. Importing both here, on
 # the main thread before the build starts, removes the race (seen as a rare PostgreSQL resume-test failure).
 import chromadb.api.rust  # noqa: F401
+import yaml
 
 from chains.clarify import SOMETHING_ELSE
 from chains.memory import ConversationState
@@ -44,6 +47,7 @@ SPENDABLE_KEY = "oncoguide_spendable_actions"  # message id -> the one-time butt
 # question is answered, and all of them go, so none can be pressed twice or after the fact.
 ONE_TIME_ACTIONS = {"clarify_option", "something_else", "accept_profile", "reject_profile"}
 PROFILE_TITLE = "What I know about you"
+SEARCH_STEP = "the knowledge base"
 # An urgent reply's avatar is a distinct icon (a siren for act-now, a phone for call-today) instead of
 # OncoGuide's ribbon: the patient sees at a glance that this one is different, and oncoguide.css styles the
 # whole reply as an alert from it (the icon is saved with the message, so a resumed thread looks the same).
@@ -51,6 +55,12 @@ URGENT_ICONS = {"red": "siren", "amber": "phone"}
 _guide: OncoGuide | None = None
 _guide_error: BaseException | None = None
 _guide_ready = threading.Event()
+
+
+@cache
+def ui_texts() -> dict:
+    """The UI's fixed texts (chains/prompts/ui_texts.yaml)."""
+    return yaml.safe_load(load_prompt("ui_texts.yaml"))
 
 
 def start_building() -> None:
@@ -201,7 +211,8 @@ async def remove_fact(field_name: str, value: str) -> None:
     state.profile = without_fact(state.profile, field_name, value)
     await persist(state)
     await show_profile_panel(state.profile)
-    await cl.Message(content=f"Removed “{value}”. {profile_markdown(state.profile)}").send()
+    removed = ui_texts()["profile_removed"].format(value=value)
+    await cl.Message(content=f"{removed}\n\n{profile_markdown(state.profile)}").send()
 
 
 # --- records ------------------------------------------------------------------------------------------
@@ -251,7 +262,8 @@ async def accept_proposal(accept: bool) -> None:
     state.profile = state.profile.merge(PatientProfile.from_dict(proposal))
     await persist(state)
     await show_profile_panel(state.profile)
-    await cl.Message(content="Added. " + profile_markdown(state.profile), actions=profile_actions()).send()
+    added = ui_texts()["profile_added"]
+    await cl.Message(content=f"{added}\n\n{profile_markdown(state.profile)}", actions=profile_actions()).send()
 
 
 # --- buttons --------------------------------------------------------------------------------------------
@@ -299,16 +311,29 @@ def reply_actions(reply: Reply) -> list[cl.Action]:
     return actions
 
 
+def source_card(ref_heading: str, headings: list[str], origins: list[dict]) -> str:
+    """A source card's body (its title is the card's name): the content sections used, then the public
+    originals as named links (a link without a name is named by its site, never shown as a raw URL)."""
+    skip = set(ui_texts()["not_content_sections"])
+    sections = sorted({h for h in [*headings, ref_heading] if h and h not in skip})
+    parts = [ui_texts()["sections_used"].format(sections=", ".join(sections))] if sections else []
+    links = [
+        f"- [{s.get('name') or urlsplit(s['url']).netloc.removeprefix('www.')}]({s['url']})"
+        for s in origins
+        if s.get("url")
+    ]
+    if links:
+        parts.append("\n".join(links))
+    return "\n\n".join(parts)
+
+
 def source_elements(reply: Reply, passages: list[Passage]) -> list[cl.Text]:
     elements = []
     for ref in reply.sources:
-        sections = sorted({p.heading for p in passages if p.doc_id == ref.doc_id})
-        origins = next((p.sources for p in passages if p.doc_id == ref.doc_id), ())
-        lines = [f"**{ref.title}**", f"Sections used: {', '.join(sections) or ref.heading}"]
-        links = "\n".join(f"- [{s.get('name', '')}]({s.get('url', '')})" for s in origins)
-        elements.append(
-            cl.Text(name=f"[{ref.n}] {ref.title}", content="\n\n".join(lines) + "\n\n" + links, display="inline")
-        )
+        headings = [p.heading for p in passages if p.doc_id == ref.doc_id]
+        origins = list(next((p.sources for p in passages if p.doc_id == ref.doc_id), ()))
+        body = source_card(ref.heading if not headings else "", headings, origins)
+        elements.append(cl.Text(name=f"[{ref.n}] {ref.title}", content=body, display="inline"))
     return elements
 
 
@@ -344,7 +369,9 @@ async def _answer(text: str) -> Reply:
         nonlocal step
         current = cl.context.current_step  # the running on_message step: the answer's parent too
         parent = current.id if current else None
-        step = cl.Step(name="Searching the knowledge base", type="tool", show_input=True, parent_id=parent)
+        # Chainlit labels a tool step "<using> <name>" while it runs and "<used> <name>" after; the translation
+        # (.chainlit/translations/en-US.json) makes that "Searching the knowledge base" / "Searched the knowledge base".
+        step = cl.Step(name=SEARCH_STEP, type="tool", show_input=True, parent_id=parent)
         step.input = query
         await step.send()
 

@@ -11,6 +11,7 @@ and is not; neither the full page nor the widget asks any host but the app's own
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -19,7 +20,16 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests import test_browser as shared
 from tests.server import chainlit_server
-from tests.test_browser import ASSISTANT, CUT_OFF, ask, assistant_messages, demo_url, open_chat, scenario, screenshot
+from tests.test_browser import (
+    ASSISTANT,
+    CUT_OFF,
+    ask,
+    assistant_messages,
+    demo_url,
+    open_chat,
+    scenario,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -337,3 +347,26 @@ def test_option_buttons_match_the_question_and_are_spent_once_used(server: str, 
             expect(question.get_by_role("button", name=option, exact=True)).to_have_count(0)
         # The answer a button started has copy and feedback, as a typed question's answer has.
         expect(answer.locator("button:has(> svg.lucide-copy)")).to_be_visible()
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 8: the words around an answer: the search step, source cards
+# --------------------------------------------------------------------------------------------------
+
+
+def test_search_step_and_source_cards_read_well(server: str, desktop: Page) -> None:
+    page = desktop
+    with scenario(page, "14-text-sources-desktop"):
+        open_chat(page, server)
+        reply = ask(page, "What is integrative oncology?")
+        expect(reply).to_contain_text("Sources")
+        expect(page.get_by_role("button", name=re.compile(r"^Searched the knowledge base"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^Used\b"))).to_have_count(0)
+        cards = reply.get_by_text(re.compile(r"^\[\d\] "))
+        expect(cards.first).to_be_visible()
+        for title in [t.split("] ", 1)[1] for t in cards.all_inner_texts()]:
+            repeated = reply.locator("strong").filter(has_text=re.compile(f"^{re.escape(title)}$"))
+            expect(repeated).to_have_count(0)  # the card's name is its title; the body does not repeat it
+        sections = reply.get_by_text(re.compile(r"^Sections used: ")).all_inner_texts()
+        assert sections, "no card says which sections were used"
+        assert not [s for s in sections if "Where to learn more" in s], sections
