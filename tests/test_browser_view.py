@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,6 +25,7 @@ from tests.test_browser import (
     ASSISTANT,
     CUT_OFF,
     ask,
+    assert_buttons_named,
     assistant_messages,
     demo_url,
     open_chat,
@@ -370,3 +372,46 @@ def test_search_step_and_source_cards_read_well(server: str, desktop: Page) -> N
         sections = reply.get_by_text(re.compile(r"^Sections used: ")).all_inner_texts()
         assert sections, "no card says which sections were used"
         assert not [s for s in sections if "Where to learn more" in s], sections
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 9: sign-in says what it asks for, every button there has a name; the new-chat dialog is honest
+# --------------------------------------------------------------------------------------------------
+
+
+def test_sign_in_page_names_its_fields_and_buttons(indexed_kb, settings, tmp_path: Path, browser: Browser) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "chroma").symlink_to(settings.chroma_dir, target_is_directory=True)
+    env = {
+        "ONCOGUIDE_AUTH": "password",
+        "ONCOGUIDE_DATA_DIR": str(data_dir),
+        "CHAINLIT_AUTH_SECRET": "oncoguide-browser-test-secret-0123456789abcdef",
+    }
+    with chainlit_server(extra_env=env, log_name="chainlit-browser-sign-in") as signed_server:
+        for label, viewport in [("desktop", DESKTOP), ("phone", PHONE)]:
+            context = new_context(browser, viewport)
+            page = context.new_page()
+            try:
+                with scenario(page, f"14-sign-in-{label}"):
+                    page.goto(signed_server)
+                    expect(page.get_by_text("Sign in to OncoGuide")).to_be_visible(timeout=30_000)
+                    expect(page.get_by_text("Login to access the app")).to_have_count(0)
+                    expect(page.get_by_label("Username")).to_be_visible()
+                    expect(page.get_by_text("Email address")).to_have_count(0)
+                    expect(page.get_by_placeholder("me@example.com")).to_have_count(0)
+                    assert_buttons_named(page)
+            finally:
+                context.close()
+
+
+def test_new_chat_dialog_does_not_say_the_chat_is_cleared(server: str, desktop: Page) -> None:
+    page = desktop
+    with scenario(page, "14-new-chat-dialog-desktop"):
+        open_chat(page, server)
+        ask(page, "What is HER2-low breast cancer?")
+        page.locator("#new-chat-button").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        expect(dialog).not_to_contain_text("clear your current chat history")
+        expect(dialog).to_contain_text("past chats")
