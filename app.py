@@ -73,6 +73,12 @@ async def on_something_else(action: cl.Action) -> None:
     await cl.Message(content="Of course — please type what you meant, and I'll answer from there.").send()
 
 
+@cl.action_callback("show_profile")
+@ui.always_replies
+async def on_show_profile(action: cl.Action) -> None:
+    await ui.open_profile_panel()
+
+
 @cl.action_callback("review_profile")
 @ui.always_replies
 async def on_review_profile(action: cl.Action) -> None:

@@ -180,8 +180,17 @@ async def show_profile_panel(profile: PatientProfile) -> None:
     await cl.ElementSidebar.set_title(PROFILE_TITLE)
 
 
+async def open_profile_panel() -> None:
+    """The patient asked for the panel: show what OncoGuide knows now."""
+    guide = await get_guide()
+    await show_profile_panel((await current_state(guide)).profile)
+
+
 def profile_actions() -> list[cl.Action]:
+    """Under an answer that changed the profile: the panel one tap away (it is not opened unasked, since on a
+    phone it is a sheet over the answer just asked for), review, forget."""
     return [
+        cl.Action(name="show_profile", payload={}, label=PROFILE_TITLE, icon="user"),
         cl.Action(name="review_profile", payload={}, label="Review or correct what I know", icon="user-pen"),
         cl.Action(name="forget_profile", payload={}, label="Forget my details", icon="eraser"),
     ]
@@ -210,7 +219,6 @@ async def remove_fact(field_name: str, value: str) -> None:
     state = await current_state(guide)
     state.profile = without_fact(state.profile, field_name, value)
     await persist(state)
-    await show_profile_panel(state.profile)
     removed = ui_texts()["profile_removed"].format(value=value)
     await cl.Message(content=f"{removed}\n\n{profile_markdown(state.profile)}").send()
 
@@ -261,7 +269,6 @@ async def accept_proposal(accept: bool) -> None:
         return
     state.profile = state.profile.merge(PatientProfile.from_dict(proposal))
     await persist(state)
-    await show_profile_panel(state.profile)
     added = ui_texts()["profile_added"]
     await cl.Message(content=f"{added}\n\n{profile_markdown(state.profile)}", actions=profile_actions()).send()
 
@@ -400,8 +407,6 @@ async def _answer(text: str) -> Reply:
     message.elements = source_elements(reply, retrieved)  # type: ignore[assignment]
     await send_with_buttons(message, streamed)
     await persist(state)
-    if profile_changed and not urgent:  # the panel would open over an urgent notice on a phone
-        await show_profile_panel(state.profile)
     return reply
 
 

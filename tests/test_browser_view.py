@@ -415,3 +415,24 @@ def test_new_chat_dialog_does_not_say_the_chat_is_cleared(server: str, desktop: 
         expect(dialog).to_be_visible()
         expect(dialog).not_to_contain_text("clear your current chat history")
         expect(dialog).to_contain_text("past chats")
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 5: the profile panel is one tap away and never opens over an answer on a phone
+# --------------------------------------------------------------------------------------------------
+
+
+def test_profile_panel_is_one_tap_away_and_never_covers_the_answer(server: str, browser: Browser) -> None:
+    context = new_context(browser, PHONE)
+    page = context.new_page()
+    try:
+        with scenario(page, "14-profile-panel-phone"):
+            open_chat(page, server)
+            reply = ask(page, "I have ER-positive breast cancer and I take ribociclib")
+            reply.scroll_into_view_if_needed()
+            assert_not_covered(reply, "the answer to a profile statement")
+            screenshot(page, "14-profile-answer-phone")
+            reply.get_by_role("button", name="What I know about you").tap()
+            expect(page.get_by_text(re.compile(r"^Your current treatment with ribociclib"))).to_be_visible()
+    finally:
+        context.close()
