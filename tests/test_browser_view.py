@@ -434,5 +434,23 @@ def test_profile_panel_is_one_tap_away_and_never_covers_the_answer(server: str, 
             screenshot(page, "14-profile-answer-phone")
             reply.get_by_role("button", name="What I know about you").tap()
             expect(page.get_by_text(re.compile(r"^Your current treatment with ribociclib"))).to_be_visible()
+            assert_buttons_named(page)  # the panel's close button too
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 10: an attached file's remove button has a name
+# --------------------------------------------------------------------------------------------------
+
+
+def test_attached_file_can_be_removed_by_name(server: str, desktop: Page, tmp_path: Path) -> None:
+    page = desktop
+    record = tmp_path / "pathology.txt"
+    record.write_text("Invasive ductal carcinoma, grade 2. ER positive, PR positive, HER2 negative.\n")
+    with scenario(page, "14-upload-attached-desktop"):
+        open_chat(page, server)
+        page.locator("#upload-button-input").set_input_files(str(record))
+        expect(page.get_by_text("pathology.txt").first).to_be_visible()
+        expect(page.get_by_role("button", name="Remove the attached file")).to_be_visible()
+        assert_buttons_named(page)
