@@ -5,9 +5,12 @@ from __future__ import annotations
 import chainlit as cl
 
 from chains import chainlit_ui as ui
-from chains.app_setup import configure_auth, data_layer_factory, settings
+from chains.app_setup import configure_auth, data_layer_factory, settings, warn_without_care_team_number
 from chains.pipeline import STARTER_QUESTIONS
+from chains.web_page import serve_own_assets_only
 
+serve_own_assets_only()
+warn_without_care_team_number(settings)
 ui.start_building()
 
 if settings.auth == "password":
@@ -54,6 +57,7 @@ async def on_message(message: cl.Message) -> None:
 @cl.action_callback("clarify_option")
 @ui.always_replies
 async def on_clarify_option(action: cl.Action) -> None:
+    await ui.spend_buttons(action)
     await ui.run_turn(action.payload["text"], echo=True)
 
 
@@ -65,7 +69,14 @@ async def on_related_question(action: cl.Action) -> None:
 
 @cl.action_callback("something_else")
 async def on_something_else(action: cl.Action) -> None:
+    await ui.spend_buttons(action)
     await cl.Message(content="Of course — please type what you meant, and I'll answer from there.").send()
+
+
+@cl.action_callback("show_profile")
+@ui.always_replies
+async def on_show_profile(action: cl.Action) -> None:
+    await ui.open_profile_panel()
 
 
 @cl.action_callback("review_profile")
@@ -77,6 +88,7 @@ async def on_review_profile(action: cl.Action) -> None:
 @cl.action_callback("remove_fact")
 @ui.always_replies
 async def on_remove_fact(action: cl.Action) -> None:
+    await action.remove()  # that fact is gone: its button is spent
     await ui.remove_fact(action.payload["field"], action.payload["value"])
 
 
@@ -89,10 +101,12 @@ async def on_forget_profile(action: cl.Action) -> None:
 @cl.action_callback("accept_profile")
 @ui.always_replies
 async def on_accept_profile(action: cl.Action) -> None:
+    await ui.spend_buttons(action)
     await ui.accept_proposal(True)
 
 
 @cl.action_callback("reject_profile")
 @ui.always_replies
 async def on_reject_profile(action: cl.Action) -> None:
+    await ui.spend_buttons(action)
     await ui.accept_proposal(False)

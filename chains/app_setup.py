@@ -17,6 +17,18 @@ log = logging.getLogger("oncoguide.app")
 settings = get_settings()
 
 
+def warn_without_care_team_number(settings: Settings) -> bool:
+    """Urgent replies show the care-team line as configured; say so at start-up when it holds no phone number."""
+    if any(ch.isdigit() for ch in settings.care_team_line):
+        return False
+    log.warning(
+        "ONCOGUIDE_CARE_TEAM_LINE has no phone number (%r): urgent replies cannot give patients the number to call. "
+        "Set it to the deployment's 24-hour line, e.g. 'the 24-hour oncology line, (555) 010-2400'.",
+        settings.care_team_line,
+    )
+    return True
+
+
 def configure_auth(settings: Settings) -> UserStore:
     """Chainlit signs session tokens with CHAINLIT_AUTH_SECRET; keep one per deployment if none is set."""
     if not os.environ.get("CHAINLIT_AUTH_SECRET"):

@@ -13,8 +13,10 @@ import logging
 import resource  # noqa: F401  (imported on the main thread: see chromadb.api.rust below)
 import threading
 from collections.abc import Awaitable, Callable
+from functools import cache
 from pathlib import Path
 from typing import ParamSpec
+from urllib.parse import urlsplit
 
 import chainlit as cl
 
@@ -24,6 +26,7 @@ import chainlit as cl
 # half-built client, so the retry fails too and the first patient gets the apology. Importing both here, on
 # the main thread before the build starts, removes the race (seen as a rare PostgreSQL resume-test failure).
 import chromadb.api.rust  # noqa: F401
+import yaml
 
 from chains.clarify import SOMETHING_ELSE
 from chains.memory import ConversationState
@@ -39,10 +42,25 @@ log = logging.getLogger("oncoguide.ui")
 P = ParamSpec("P")
 STATE_KEY = "oncoguide_conversation"
 PROPOSAL_KEY = "oncoguide_profile_proposal"
+SPENDABLE_KEY = "oncoguide_spendable_actions"  # message id -> the one-time buttons shown under it
+# Buttons that answer a question (a clarification's options, Yes/No on a record): once one is pressed the
+# question is answered, and all of them go, so none can be pressed twice or after the fact.
+ONE_TIME_ACTIONS = {"clarify_option", "something_else", "accept_profile", "reject_profile"}
 PROFILE_TITLE = "What I know about you"
+SEARCH_STEP = "the knowledge base"
+# An urgent reply's avatar is a distinct icon (a siren for act-now, a phone for call-today) instead of
+# OncoGuide's ribbon: the patient sees at a glance that this one is different, and oncoguide.css styles the
+# whole reply as an alert from it (the icon is saved with the message, so a resumed thread looks the same).
+URGENT_ICONS = {"red": "siren", "amber": "phone"}
 _guide: OncoGuide | None = None
 _guide_error: BaseException | None = None
 _guide_ready = threading.Event()
+
+
+@cache
+def ui_texts() -> dict:
+    """The UI's fixed texts (chains/prompts/ui_texts.yaml)."""
+    return yaml.safe_load(load_prompt("ui_texts.yaml"))
 
 
 def start_building() -> None:
@@ -162,8 +180,17 @@ async def show_profile_panel(profile: PatientProfile) -> None:
     await cl.ElementSidebar.set_title(PROFILE_TITLE)
 
 
+async def open_profile_panel() -> None:
+    """The patient asked for the panel: show what OncoGuide knows now."""
+    guide = await get_guide()
+    await show_profile_panel((await current_state(guide)).profile)
+
+
 def profile_actions() -> list[cl.Action]:
+    """Under an answer that changed the profile: the panel one tap away (it is not opened unasked, since on a
+    phone it is a sheet over the answer just asked for), review, forget."""
     return [
+        cl.Action(name="show_profile", payload={}, label=PROFILE_TITLE, icon="user"),
         cl.Action(name="review_profile", payload={}, label="Review or correct what I know", icon="user-pen"),
         cl.Action(name="forget_profile", payload={}, label="Forget my details", icon="eraser"),
     ]
@@ -192,8 +219,8 @@ async def remove_fact(field_name: str, value: str) -> None:
     state = await current_state(guide)
     state.profile = without_fact(state.profile, field_name, value)
     await persist(state)
-    await show_profile_panel(state.profile)
-    await cl.Message(content=f"Removed “{value}”. {profile_markdown(state.profile)}").send()
+    removed = ui_texts()["profile_removed"].format(value=value)
+    await cl.Message(content=f"{removed}\n\n{profile_markdown(state.profile)}").send()
 
 
 # --- records ------------------------------------------------------------------------------------------
@@ -219,13 +246,14 @@ async def handle_files(files: list, keep_uploads: bool, max_mb: float) -> None:
             continue
         cl.user_session.set(PROPOSAL_KEY, proposal.to_dict())
         listed = "; ".join(facts)
-        await cl.Message(
+        question = cl.Message(
             content=f"I read “{reading.name}”. I found: **{listed}**. Add these to what I know about you?",
             actions=[
                 cl.Action(name="accept_profile", payload={}, label="Yes, add these", icon="check"),
                 cl.Action(name="reject_profile", payload={}, label="No, don't add them", icon="x"),
             ],
-        ).send()
+        )
+        await send_with_buttons(question, streamed=False)
 
 
 async def accept_proposal(accept: bool) -> None:
@@ -241,8 +269,30 @@ async def accept_proposal(accept: bool) -> None:
         return
     state.profile = state.profile.merge(PatientProfile.from_dict(proposal))
     await persist(state)
-    await show_profile_panel(state.profile)
-    await cl.Message(content="Added. " + profile_markdown(state.profile), actions=profile_actions()).send()
+    added = ui_texts()["profile_added"]
+    await cl.Message(content=f"{added}\n\n{profile_markdown(state.profile)}", actions=profile_actions()).send()
+
+
+# --- buttons --------------------------------------------------------------------------------------------
+async def send_with_buttons(message: cl.Message, streamed: bool) -> None:
+    """Send (or finish streaming) ``message`` and remember its one-time buttons, so pressing one spends all."""
+    if streamed:
+        await message.update()
+    else:
+        await message.send()
+    one_time = [a for a in message.actions if a.name in ONE_TIME_ACTIONS]
+    if one_time:
+        spendable: dict[str, list[cl.Action]] = cl.user_session.get(SPENDABLE_KEY) or {}
+        spendable[message.id] = one_time
+        cl.user_session.set(SPENDABLE_KEY, spendable)
+
+
+async def spend_buttons(action: cl.Action) -> None:
+    """The question ``action`` answered is settled: remove its one-time buttons from the chat."""
+    spendable: dict[str, list[cl.Action]] = cl.user_session.get(SPENDABLE_KEY) or {}
+    for spent in spendable.pop(action.forId, None) or [action]:
+        await spent.remove()
+    cl.user_session.set(SPENDABLE_KEY, spendable)
 
 
 # --- one turn -----------------------------------------------------------------------------------------
@@ -268,26 +318,50 @@ def reply_actions(reply: Reply) -> list[cl.Action]:
     return actions
 
 
+def source_card(ref_heading: str, headings: list[str], origins: list[dict]) -> str:
+    """A source card's body (its title is the card's name): the content sections used, then the public
+    originals as named links (a link without a name is named by its site, never shown as a raw URL)."""
+    skip = set(ui_texts()["not_content_sections"])
+    sections = sorted({h for h in [*headings, ref_heading] if h and h not in skip})
+    parts = [ui_texts()["sections_used"].format(sections=", ".join(sections))] if sections else []
+    links = [
+        f"- [{s.get('name') or urlsplit(s['url']).netloc.removeprefix('www.')}]({s['url']})"
+        for s in origins
+        if s.get("url")
+    ]
+    if links:
+        parts.append("\n".join(links))
+    return "\n\n".join(parts)
+
+
 def source_elements(reply: Reply, passages: list[Passage]) -> list[cl.Text]:
     elements = []
     for ref in reply.sources:
-        sections = sorted({p.heading for p in passages if p.doc_id == ref.doc_id})
-        origins = next((p.sources for p in passages if p.doc_id == ref.doc_id), ())
-        lines = [f"**{ref.title}**", f"Sections used: {', '.join(sections) or ref.heading}"]
-        links = "\n".join(f"- [{s.get('name', '')}]({s.get('url', '')})" for s in origins)
-        elements.append(
-            cl.Text(name=f"[{ref.n}] {ref.title}", content="\n\n".join(lines) + "\n\n" + links, display="inline")
-        )
+        headings = [p.heading for p in passages if p.doc_id == ref.doc_id]
+        origins = list(next((p.sources for p in passages if p.doc_id == ref.doc_id), ()))
+        body = source_card(ref.heading if not headings else "", headings, origins)
+        elements.append(cl.Text(name=f"[{ref.n}] {ref.title}", content=body, display="inline"))
     return elements
 
 
 async def run_turn(text: str, echo: bool = False) -> Reply:
-    """Send ``text`` through the pipeline and show the reply, streamed, with its buttons and sources."""
+    """Send ``text`` through the pipeline and show the reply, streamed, with its buttons and sources.
+
+    With ``echo`` (a button was pressed) the text is shown as the patient's message first, and the answer
+    runs inside an ``on_message`` run step as a typed message's does: Chainlit gives only the answers of
+    such a run the copy and thumbs buttons."""
+    if not echo:
+        return await _answer(text)
+    said = cl.Message(content=text, type="user_message", author="You")
+    await said.send()
+    async with cl.Step(name="on_message", type="run", parent_id=said.id):
+        return await _answer(text)
+
+
+async def _answer(text: str) -> Reply:
     guide = await get_guide()
     state = await current_state(guide)
     profile_before = state.profile.to_dict()
-    if echo:
-        await cl.Message(content=text, type="user_message", author="You").send()
     message: cl.Message | None = None  # created at the first token, so the search step shows above it
     retrieved: list[Passage] = []
     step: cl.Step | None = None
@@ -302,7 +376,9 @@ async def run_turn(text: str, echo: bool = False) -> Reply:
         nonlocal step
         current = cl.context.current_step  # the running on_message step: the answer's parent too
         parent = current.id if current else None
-        step = cl.Step(name="Searching the knowledge base", type="tool", show_input=True, parent_id=parent)
+        # Chainlit labels a tool step "<using> <name>" while it runs and "<used> <name>" after; the translation
+        # (.chainlit/translations/en-US.json) makes that "Searching the knowledge base" / "Searched the knowledge base".
+        step = cl.Step(name=SEARCH_STEP, type="tool", show_input=True, parent_id=parent)
         step.input = query
         await step.send()
 
@@ -319,18 +395,18 @@ async def run_turn(text: str, echo: bool = False) -> Reply:
     if message is None:
         message = cl.Message(content="")
     message.content = reply.text
-    message.actions = reply_actions(reply)
+    urgent = reply.kind == "emergency" or reply.urgency == "red"
+    # Nothing under an act-now notice competes with it: no related questions, options or profile buttons.
+    message.actions = [] if urgent else reply_actions(reply)
+    icon = URGENT_ICONS.get("red" if urgent else reply.urgency)
+    if icon:
+        message.metadata = {**(message.metadata or {}), "icon": icon}
     profile_changed = state.profile.to_dict() != profile_before
-    if profile_changed and not state.profile.is_empty() and reply.kind != "emergency":
-        message.actions += profile_actions()  # nothing distracts from an urgent notice
+    if profile_changed and not state.profile.is_empty() and not urgent:
+        message.actions += profile_actions()
     message.elements = source_elements(reply, retrieved)  # type: ignore[assignment]
-    if streamed:
-        await message.update()
-    else:
-        await message.send()
+    await send_with_buttons(message, streamed)
     await persist(state)
-    if profile_changed:
-        await show_profile_panel(state.profile)
     return reply
 
 

@@ -758,6 +758,11 @@ def _with_referent(original: str, reply: str, canonical: str, written: str) -> s
     return f"{question.rstrip(' ?.!')} ({rest}){mark}"
 
 
+def _one_of(options: list[str]) -> str:
+    """Every option the buttons offer, in the question too: "a, b or c" (the text once named two of three)."""
+    return ", ".join(options[:-1]) + " or " + options[-1] if len(options) > 1 else "".join(options)
+
+
 @dataclass
 class Clarification:
     """What OncoGuide asks, and the options offered as buttons."""
@@ -772,7 +777,7 @@ def clarification_message(result: GateResult) -> Clarification:
     covers = f" Once I know, I'll answer your question about {result.topic}." if result.topic else ""
     if result.kind == "cut_off":
         options = list(result.candidates)
-        guess = " or ".join(options[:2]) if options else ""
+        guess = _one_of(options)
         ask = f" — did you mean {guess}?" if guess else " — could you finish the word?"
         return Clarification(
             f'It looks like your message got cut off: it ends at "{result.fragment}"{ask}{covers}', options
@@ -791,7 +796,7 @@ def clarification_message(result: GateResult) -> Clarification:
         )
     if result.fragment:
         options = list(result.candidates)
-        guess = " or ".join(options[:2])
+        guess = _one_of(options)
         ask = f" — did you mean {guess}?" if guess else "."
         return Clarification(f'I only see "{result.fragment}"{ask} What would you like to know about it?', options)
     return Clarification(

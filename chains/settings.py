@@ -25,8 +25,9 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, description="Longest patient message accepted.")
     emergency_number: str = Field("911", description="Local emergency number.")
     care_team_line: str = Field(
-        "your oncology team's 24-hour phone line",
-        description="How to reach the care team after hours (a number or a phrase).",
+        "your oncology team's 24-hour phone line (the number is on your treatment card or clinic letters)",
+        description="How to reach the care team after hours, with the number, e.g. 'the 24-hour oncology line, "
+        "(555) 010-2400'. Urgent replies show it as written; without a number they can only say where to find one.",
     )
     crisis_line: str = Field("988 (Suicide & Crisis Lifeline, US)", description="Crisis line.")
     fever_threshold_c: float = Field(

@@ -295,7 +295,7 @@ def test_full_page_starter_gets_a_streamed_cited_answer(server: str, page: Page)
         assert stream_frames, "no stream_token frame reached the browser: the answer was not streamed"
 
         # The knowledge-base search is a visible step that opens to show what was found.
-        step = page.get_by_role("button", name=re.compile("Searching the knowledge base"))
+        step = page.get_by_role("button", name=re.compile("^Searched the knowledge base"))
         expect(step).to_be_visible()
         step.click()
         expect(page.get_by_text(re.compile(r"^Found: .*Prostate Cancer: Treatment by Stage"))).to_be_visible()
