@@ -64,7 +64,7 @@ def sources_block(refs: list[SourceRef]) -> str:
     lines = ["**Sources**"]
     for ref in refs:
         link = f"[{ref.title}]({ref.url})" if ref.url else ref.title
-        lines.append(f"{ref.n}. {link} — OncoGuide library: `{ref.doc_id}`")
+        lines.append(f"{ref.n}. {link}")  # the library's internal id stays in the reply's JSON, not the text
     return "\n".join(lines)
 
 
