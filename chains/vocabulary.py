@@ -126,16 +126,6 @@ def load_word_list(path: Path = VOCAB_DIR / "medical_terms.txt") -> frozenset[st
     )
 
 
-def _edits1(word: str) -> set[str]:
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = {a + b[1:] for a, b in splits if b}
-    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
-    inserts = {a + c + b for a, b in splits for c in letters}
-    return deletes | transposes | replaces | inserts
-
-
 def _deletes(word: str, depth: int) -> set[str]:
     """``word`` with up to ``depth`` characters removed (the symmetric-delete keys)."""
     found = {word}
@@ -424,17 +414,6 @@ class Vocabulary:
         """A misspelt alias maps to its entity's name; a correctly spelt one (brand, procedure) is kept."""
         entity = self.alias_to_entity.get(word)
         return entity.canonical if entity and word in self.misspelt_aliases and " " not in entity.canonical else word
-
-    def correct_text(self, text: str) -> str:
-        """``text`` with confidently misspelled words corrected (for retrieval; keep the original for history)."""
-
-        def fix(match: re.Match[str]) -> str:
-            fixed = self.correction(match.group(0))
-            if fixed is None:
-                return match.group(0)
-            return fixed.capitalize() if match.group(0)[0].isupper() else fixed
-
-        return re.sub(r"[A-Za-z0-9][A-Za-z0-9']*[A-Za-z][A-Za-z0-9']*", fix, text)
 
 
 def _close(a: str, b: str) -> bool:
