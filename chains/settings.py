@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,7 +20,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(PROJECT_ROOT / ".oncoguide", description="Index, database and caches.")
     kb_dir: Path = Field(PROJECT_ROOT / "data", description="Knowledge-base documents to ingest.")
-    answer_engine: str = Field("auto", description="auto | composer | llm")
+    answer_engine: Literal["auto", "composer", "llm"] = Field("auto", description="auto | composer | llm")
     top_k: int = Field(5, description="Passages handed to the answer engine.")
     history_max_tokens: int = Field(1500, description="Conversation memory kept, in tokens.")
     max_message_chars: int = Field(4000, description="Longest patient message accepted.")
@@ -45,7 +46,9 @@ class Settings(BaseSettings):
     review_max_age_days: int = Field(365, description="Documents older than this are due review.")
 
     # Sign-in and persistence (Chainlit app only; the CLI keeps memory per process).
-    auth: str = Field("password", description="password | none (anonymous: no history or resume)")
+    auth: Literal["password", "none"] = Field(
+        "password", description="password | none (anonymous: no history or resume)"
+    )
     users_file: Path | None = Field(None, description="JSON file of users and bcrypt hashes.")
     users: str | None = Field(None, description="Users as 'name:bcrypt-hash,...' (instead of a file).")
     database_url: str | None = Field(
