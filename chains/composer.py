@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -111,6 +111,19 @@ class Unit:
         return f"{self.lead_in.rstrip(':.').rstrip()}: {text}"
 
 
+@lru_cache(maxsize=1024)
+def asking_vector(question: str) -> np.ndarray:
+    """The asking part of the message, with its background behind it (computed once per question: selecting the
+    sentences and listing a leading list's items both use it)."""
+    ask = the_ask(question)
+    if ask == question:
+        return embed_text(question)
+    vector = ASK_SHARE * embed_text(ask) + (1.0 - ASK_SHARE) * embed_text(question)
+    vector = vector / float(np.linalg.norm(vector) or 1.0)
+    vector.setflags(write=False)
+    return vector
+
+
 def _cite(text: str, n: int) -> str:
     return f"{text.rstrip()} [{n}]"
 
@@ -191,14 +204,9 @@ class ComposerEngine:
                     )
         return units
 
-    def _question_vector(self, question: str, ask: str) -> np.ndarray | None:
-        """What sentences are compared with: the asking part of the message, with its background behind it."""
-        if self.kb.units is None:
-            return None
-        if ask == question:
-            return embed_text(question)
-        vector = ASK_SHARE * embed_text(ask) + (1.0 - ASK_SHARE) * embed_text(question)
-        return vector / float(np.linalg.norm(vector) or 1.0)
+    def _question_vector(self, question: str) -> np.ndarray | None:
+        """What sentences are compared with (``asking_vector``), or None when the index has no sentence vectors."""
+        return asking_vector(question) if self.kb.units is not None else None
 
     def _list_of(self, unit: Unit, question_vector: np.ndarray | None = None) -> list[str]:
         """The items of the short list a leading list item belongs to, in order, or [] when it is not one."""
@@ -243,7 +251,7 @@ class ComposerEngine:
         and sentences the patient was just shown are not given again."""
         question = question.split(FOLLOW_UP_MARK)[0]
         ask = the_ask(question)  # "can i use aloe vera?" after the background "week 3 of radiotherapy, skin pink"
-        question_vector = self._question_vector(question, ask)
+        question_vector = self._question_vector(question)
         definition = bool(question_kind("definition").search(question))
         asked = set(bm25_tokens(ask))
         rare = {
@@ -310,7 +318,7 @@ class ComposerEngine:
             blocks.append(f"*{request.interpretation_note}*")
         opening = opening_line(request.original_message or request.question)
         asked = request.question.split(FOLLOW_UP_MARK)[0]
-        items = self._list_of(lead[0], self._question_vector(asked, the_ask(asked)))
+        items = self._list_of(lead[0], self._question_vector(asked))
         if items:  # the answer is a list ("Tamoxifen has some common side effects:"): give it as one
             intro = lead[0].lead_in.rstrip(":.").rstrip() + ":"
             n = refs[lead[0].doc_id].n

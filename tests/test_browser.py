@@ -503,18 +503,22 @@ def test_cors_allows_only_the_listed_origins(server: str, demo_origin: str) -> N
 # --------------------------------------------------------------------------------------------------
 
 
-def test_widget_with_a_signed_access_token(
-    indexed_kb, settings, demo_origin: str, tmp_path: Path, browser: Browser
-) -> None:
-    # Sign-in on, with its own database and accounts; the index is the session's.
+def signed_in_env(settings, tmp_path: Path) -> dict[str, str]:
+    """A server with sign-in on, its own database and accounts; the index is the session's."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "chroma").symlink_to(settings.chroma_dir, target_is_directory=True)
-    env = {
+    return {
         "ONCOGUIDE_AUTH": "password",
         "ONCOGUIDE_DATA_DIR": str(data_dir),
         "CHAINLIT_AUTH_SECRET": "oncoguide-browser-test-secret-0123456789abcdef",
     }
+
+
+def test_widget_with_a_signed_access_token(
+    indexed_kb, settings, demo_origin: str, tmp_path: Path, browser: Browser
+) -> None:
+    env = signed_in_env(settings, tmp_path)
     with chainlit_server(extra_env=env, extra_origins=[demo_origin], log_name="chainlit-browser-auth") as server:
         assert httpx.get(f"{server}/auth/config", timeout=10).json().get("requireLogin"), "sign-in is not on"
         minted = subprocess.run(

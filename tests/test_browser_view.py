@@ -380,14 +380,7 @@ def test_search_step_and_source_cards_read_well(server: str, desktop: Page) -> N
 
 
 def test_sign_in_page_names_its_fields_and_buttons(indexed_kb, settings, tmp_path: Path, browser: Browser) -> None:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    (data_dir / "chroma").symlink_to(settings.chroma_dir, target_is_directory=True)
-    env = {
-        "ONCOGUIDE_AUTH": "password",
-        "ONCOGUIDE_DATA_DIR": str(data_dir),
-        "CHAINLIT_AUTH_SECRET": "oncoguide-browser-test-secret-0123456789abcdef",
-    }
+    env = shared.signed_in_env(settings, tmp_path)
     with chainlit_server(extra_env=env, log_name="chainlit-browser-sign-in") as signed_server:
         for label, viewport in [("desktop", DESKTOP), ("phone", PHONE)]:
             context = new_context(browser, viewport)
