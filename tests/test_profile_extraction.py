@@ -129,3 +129,20 @@ def test_describe_reference_patient(vocabulary: Vocabulary) -> None:
         "your current treatment with ribociclib (for 14 months)",
         "a dose that was reduced because of neutropenia",
     ]
+
+
+@pytest.mark.parametrize(
+    ("message", "receptors"),
+    [
+        (
+            "my biopsy said her2 is 2+ and then they sent it off for FISH which came back not amplified. "
+            "so am i her2 positive or not??",
+            ["HER2-low"],
+        ),
+        ("so is it her2 positive?", []),
+    ],
+)
+def test_a_question_is_not_a_fact_and_ihc_2_plus_with_negative_fish_is_her2_low(
+    vocabulary: Vocabulary, message: str, receptors: list[str]
+) -> None:
+    assert extract_profile(message, vocabulary).receptors == receptors
