@@ -29,7 +29,7 @@ from chains.answer_base import (
 from chains.embeddings import embed_text
 from chains.prompts import question_kind
 from chains.retrieval import KnowledgeBase, bm25_tokens
-from chains.text.asks import the_ask
+from chains.text.asks import points_back, the_ask
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
 
@@ -45,6 +45,7 @@ FIT_FLOOR = 0.35  # a supporting sentence this close to the question in meaning 
 FIT_MARGIN = 0.15
 DOC_RANK_WEIGHT = 0.05  # per place a sentence's page ranks below the best page  # otherwise it must be within this of the lead sentence's fit
 ASK_SHARE = 0.6  # of the question's meaning, the share of the clauses that ask (the rest is the background)
+POINTING_ASK_SHARE = 0.25  # the share when the asking clause only points back ("is that the injections doing that")
 BACKGROUND_WORD_SHARE = 0.5  # a background word's weight against a word of the asking clauses
 LEAD_UNITS = 2  # the first two sentences answer what was asked
 DETAIL_UNITS = 5
@@ -100,8 +101,8 @@ class Unit:
 
     def standalone(self) -> str:
         """The unit as a sentence that reads on its own: a list item keeps its list's introduction."""
-        if not self.lead_in or len(self.lead_in.split()) > LEAD_IN_WORDS:
-            return self.text
+        if not self.lead_in or len(self.lead_in.split()) > LEAD_IN_WORDS or SUBJECTLESS.match(self.lead_in):
+            return self.text  # "It is given as shots: degarelix…" would read as a riddle
         first = self.text.split(" ", 1)[0]
         text = (
             self.text
@@ -118,7 +119,8 @@ def asking_vector(question: str) -> np.ndarray:
     ask = the_ask(question)
     if ask == question:
         return embed_text(question)
-    vector = ASK_SHARE * embed_text(ask) + (1.0 - ASK_SHARE) * embed_text(question)
+    share = POINTING_ASK_SHARE if points_back(question) else ASK_SHARE
+    vector = share * embed_text(ask) + (1.0 - share) * embed_text(question)
     vector = vector / float(np.linalg.norm(vector) or 1.0)
     vector.setflags(write=False)
     return vector
@@ -253,7 +255,7 @@ class ComposerEngine:
         ask = the_ask(question)  # "can i use aloe vera?" after the background "week 3 of radiotherapy, skin pink"
         question_vector = self._question_vector(question)
         definition = bool(question_kind("definition").search(question))
-        asked = set(bm25_tokens(ask))
+        asked = set(bm25_tokens(question if points_back(question) else ask))
         rare = {
             t: w * (1.0 if t in asked else BACKGROUND_WORD_SHARE)
             for t in set(bm25_tokens(question))

@@ -105,6 +105,20 @@ async def test_a_caregivers_cost_question_is_not_asked_which_medicine(guide) -> 
     assert reply.text.startswith("Money worries are very common")
 
 
+async def test_an_ask_that_points_back_is_answered_about_the_background(guide) -> None:
+    """ "…hot flushes and snappy, is that the injections doing that": the flushes are what is asked about."""
+    state = guide.new_state("points-back")
+    reply = await guide.respond(
+        state,
+        "husband on hormone injections for prostate cancer (prostap), hes getting hot flushes and hes really "
+        "snappy and low, is that the injections doing that",
+    )
+    assert reply.kind == "answer"
+    lead = reply.text.split("\n\n")[1] if reply.text.startswith("*This answer") else reply.text
+    assert "hot flash" in lead.split("[1]")[0].lower(), lead[:300]
+    assert "It is given as shots" not in reply.text  # a list item never reads as a riddle with "It …:" in front
+
+
 def test_lengths_are_measured_on_what_the_patient_reads() -> None:
     text = "Tamoxifen blocks estrogen. [1]\n\n- It is a pill. [1]\n\n[NCI](https://www.cancer.gov/x)"
     assert prose(text) == "Tamoxifen blocks estrogen. It is a pill. NCI."

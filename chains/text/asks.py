@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import blingfire
+import yaml
+
+_DATA = yaml.safe_load((Path(__file__).parent / "asks.yaml").read_text(encoding="utf-8"))
+REFERRING_WORDS = frozenset(_DATA["referring_words"])
+MAX_OWN_WORDS = int(_DATA["max_own_words"])
 
 # A new question often starts mid-sentence after a comma or a joining word: "…, can i use…", "and am i still…".
 _CLAUSE_BREAK = re.compile(
@@ -34,3 +40,17 @@ def the_ask(message: str) -> str:
         clauses.extend(c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and is_question(c))
     ask = " ".join(c for c in clauses if len(c.split()) >= 2)
     return ask or message
+
+
+def points_back(message: str) -> bool:
+    """Whether the asking part only points back at the background ("…hot flushes and snappy, is that the
+    injections doing that", "my scan showed a 4mm nodule. is this bad?"): then the background is what is asked
+    about. Whole-message questions never do."""
+    from chains.retrieval import bm25_tokens
+
+    ask = the_ask(message)
+    if ask == message:
+        return False
+    words = re.findall(r"[a-z']+", ask.lower())
+    own = [t for t in bm25_tokens(ask) if t not in REFERRING_WORDS]
+    return any(w.replace("'", "") in REFERRING_WORDS for w in words) and len(own) <= MAX_OWN_WORDS
