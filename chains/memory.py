@@ -191,24 +191,46 @@ TREATMENT_PROPERTY = re.compile(
 )
 
 
-def _pick_referent(message: str, focus: list[str], vocabulary: Vocabulary, asked: list[str] = ()) -> str | None:
+def _pick_referent(
+    message: str, focus: list[str], vocabulary: Vocabulary, asked: list[str] = (), current: list[str] = ()
+) -> str | None:
     """The most recent thing in focus that the previous message asked about, else the most recent thing in
-    focus; a named treatment when the question is about a treatment's properties. ("whats ovarian
-    suppression? … on top of tamoxifen" then "is that one safe?": ovarian suppression, not tamoxifen.)"""
+    focus; a named treatment when the question is about a treatment's properties, the patient's current one
+    first. ("whats ovarian suppression? … on top of tamoxifen" then "is that one safe?": ovarian suppression,
+    not tamoxifen; "put on letrozole after my lumpectomy and rads" then "do the side effects get better":
+    letrozole.)"""
     if not focus and not asked:
         return None
     ordered = [f for f in focus if f not in asked] + [f for f in focus if f in asked]  # asked-about last
     ordered += [a for a in asked if a not in focus and a not in vocabulary.alias_to_entity]  # "a liquid biopsy"
+
+    def of_kind(kinds: tuple[str, ...]) -> list[str]:
+        return [c for c in ordered if (e := vocabulary.alias_to_entity.get(c)) and e.kind in kinds]
+
     if _MEDICINE_WORDS.search(message):  # "the tablets", "the pill": a medicine, not surgery or radiotherapy
-        medicines = [c for c in ordered if (e := vocabulary.alias_to_entity.get(c)) and e.kind == "drug"]
+        medicines = of_kind(("drug",))
         if medicines:
             return medicines[-1]
+    if _ON_IT.search(message):  # "how long do you stay on it": a medicine or treatment, never a test
+        treatments = of_kind(("drug", "treatment"))
+        if treatments:
+            return treatments[-1]
     if TREATMENT_PROPERTY.search(message):
-        for candidate in reversed(ordered):
-            entity = vocabulary.alias_to_entity.get(candidate)
-            if entity is not None and entity.kind in _STRONG_KINDS:
-                return candidate
+        strong = of_kind(_STRONG_KINDS)
+        taking = [c for c in strong if c in current]
+        if taking or strong:
+            return (taking or strong)[-1]
     return ordered[-1] if ordered else None
+
+
+# A medicine or treatment slot: what one is on, takes or stays on.
+_ON_IT = re.compile(
+    r"\b(?:on|take|taking|takes|took|stay on|stop|stopping|start|starting)\s+(?:it|that|this|them|that one)\b", re.I
+)
+# "how long do the side effects last and do they get better": "they" are the side effects (of what was in focus).
+_OWN_PLURAL_ANTECEDENT = re.compile(
+    r"\bthe (?P<noun>side[\s-]?effects|symptoms|risks|benefits|results)\b(?=.*\b(?:they|them|those)\b)", re.I
+)
 
 
 _MEDICINE_WORDS = re.compile(r"\bthe (?:tablets?|pills?|drug|medicine|medication|injections?|jab)\b", re.I)
@@ -319,14 +341,25 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
             return Rewrite(substitute_referent(message, disease), disease, False)
         if previous:
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
-    referent = _pick_referent(message, focus, vocabulary, _asked_about(state.recent_user_messages, vocabulary))
+    referent = _pick_referent(
+        message,
+        focus,
+        vocabulary,
+        _asked_about(state.recent_user_messages, vocabulary),
+        list(state.profile.current_treatments),
+    )
     if referent is None and state.profile.current_treatments:
         referent = state.profile.current_treatments[-1]
     if referent is None:
         if previous:
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         return Rewrite(message, None, True)
-    standalone = substitute_referent(message, referent)
+    own = _OWN_PLURAL_ANTECEDENT.search(message)
+    if own:  # "the side effects … do they get better" → "the side effects of letrozole … do they get better"
+        standalone = f"{message[: own.end('noun')]} of {referent}{message[own.end('noun') :]}"
+        standalone = standalone[0].upper() + standalone[1:]
+    else:
+        standalone = substitute_referent(message, referent)
     kind = vocabulary.alias_to_entity.get(referent)
     if previous and (kind is None or kind.kind not in _STRONG_KINDS) and referent not in previous.lower():
         standalone = f"{standalone} (following up on: {previous})"

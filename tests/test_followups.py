@@ -33,6 +33,11 @@ CASES = [
      ["following up on", "anastrozole"], []),
     ("my wife has brain metastases and they said stereotactic radiotherapy", "will she be allowed to drive? its her independance",
      [], ["radiation therapy's"]),
+    ("ovarian cancer, onc said olaparib maintenance since im brca positive", "how long do you stay on it",
+     ["olaparib"], ["brca"]),
+    ("what is a mammaprint test", "and if my result is low risk does that mean i can skip chemo?",
+     ["mammaprint"], ["oncotype"]),
+    ("whats chemo brain", "does it ever go away", ["chemo brain"], []),
 ]  # fmt: skip
 
 
@@ -54,3 +59,12 @@ def test_a_follow_up_points_at_what_was_talked_about(
         assert word.lower() in standalone, standalone
     for word in unwanted:
         assert word.lower() not in standalone, standalone
+
+
+async def test_side_effects_they_are_the_current_medicines(guide) -> None:
+    """ "been put on letrozole after my lumpectomy and rads" then "how long do the side effects last and do they get
+    better": the side effects of letrozole, the medicine the patient is on now, not of the radiotherapy."""
+    state = guide.new_state("they")
+    await guide.respond(state, "been put on letrozole after my lumpectomy and rads, 1st week now")
+    reply = await guide.respond(state, "how long do the side effects last and do they get better")
+    assert "side effects of letrozole" in reply.standalone_question.lower(), reply.standalone_question
