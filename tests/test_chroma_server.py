@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.cluster import chroma_server
 from chains.chroma_client import chroma_client, server_address
 from chains.index import COLLECTION_NAME, open_collection
-from tests.cluster import chroma_server
 from tests.conftest import ROOT
 from tests.test_chat_cli import run_chat
 

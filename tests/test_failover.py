@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from bench.cluster import chroma_server, nginx_balancer, nginx_binary
 from chains.users import hash_password
-from tests.cluster import chroma_server, nginx_balancer, nginx_binary
 from tests.server import chainlit_process
 from tests.test_browser import (
     ARTIFACTS,

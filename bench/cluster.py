@@ -1,7 +1,8 @@
-"""Cluster pieces for tests: a real Chroma server (``chroma run``) and the nginx balancer of deploy/.
+"""Cluster pieces for tests and benchmarks: a real Chroma server (``chroma run``) and the nginx balancer of
+deploy/, each a child process on free 127.0.0.1 ports for the length of a ``with`` block.
 
 The balancer's configuration is rendered from ``deploy/nginx.conf.template`` (the file ``deploy/cluster.sh``
-uses), so the failover test exercises the configuration a deployment runs.
+uses), so the failover test and the cluster load benchmark exercise the configuration a deployment runs.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.local_server import free_port
-from tests.conftest import ROOT
+from bench.local_server import ROOT, free_port
 
 
 def _wait_until(ready, what: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
@@ -92,4 +92,6 @@ def nginx_balancer(backends: list[str], log_dir: Path) -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(15)
+            if (run_dir / "access.log").exists():  # kept beside the error log: which process served what
+                shutil.copy(run_dir / "access.log", log_dir / f"nginx-{port}-access.log")
             shutil.rmtree(run_dir, ignore_errors=True)
