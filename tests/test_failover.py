@@ -91,7 +91,8 @@ def serving_backend(page: Page, url: str) -> str:
     request of the chat (its socket, its button presses) does, and the balancer's X-OncoGuide-Upstream."""
     response = page.request.get(f"{url}/project/settings?language=en-US")
     assert response.ok, response.status
-    return response.headers["x-oncoguide-upstream"]
+    # nginx lists every process it tried ("dead:port, live:port" while it rediscovers a dead one): the last answered.
+    return response.headers["x-oncoguide-upstream"].split(", ")[-1]
 
 
 def wait_for_log(path: Path, pattern: re.Pattern[str], timeout: float = 90) -> re.Match[str]:
