@@ -69,6 +69,9 @@ start_postgres() {
   fi
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     mkdir -p "$PG_DATA"
+    if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$CLUSTER_DIR/.." 2>/dev/null; then
+      die "the postgres account cannot reach $CLUSTER_DIR: set CLUSTER_DIR to a path it can (e.g. /srv/oncoguide-cluster)"
+    fi
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DATA" && chmod o+x "$CLUSTER_DIR"
     as_postgres "$initdb" -D "$PG_DATA" -A trust -U postgres >"$LOGS/postgres-init.log"
   fi
