@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test setup setup-dev index browser lint bench clean
+.PHONY: run test setup setup-dev index browser cluster-deps cluster cluster-stop lint bench clean
 
 $(BIN)/uv:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"OncoGuide needs Python 3.11, found {sys.version.split()[0]}"'
@@ -45,11 +45,22 @@ browser:  ## Debian's Chromium for the browser tests (no browser download from t
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
+cluster-deps:  ## nginx and PostgreSQL from Debian, for deploy/cluster.sh and the failover test
+	@{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light postgresql >/dev/null; }
+
+cluster: setup cluster-deps  ## PostgreSQL, a Chroma server, N app processes and nginx on this machine (docs/DEPLOY.md)
+	deploy/cluster.sh start
+
+cluster-stop:
+	deploy/cluster.sh stop
+
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup-dev browser lint
+test: setup-dev browser cluster-deps lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: setup-dev  ## speed figures reported in docs/BENCHMARKS.md

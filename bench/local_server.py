@@ -20,6 +20,7 @@ import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -59,6 +60,28 @@ def chainlit_server(
     start_timeout: float = 180,
 ) -> Iterator[str]:
     """Run the app until the block ends; yields its base URL. The log is kept in ``log_dir``."""
+    with chainlit_process(extra_env, extra_origins, log_dir, log_name, start_timeout) as running:
+        yield running.base_url
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """A started ``chainlit run``: its URL, its process and its log (the failover test kills the process)."""
+
+    base_url: str
+    process: subprocess.Popen
+    log_path: Path
+
+
+@contextmanager
+def chainlit_process(
+    extra_env: dict[str, str] | None = None,
+    extra_origins: list[str] | tuple[str, ...] = (),
+    log_dir: Path | None = None,
+    log_name: str = "chainlit",
+    start_timeout: float = 180,
+) -> Iterator[RunningServer]:
+    """As ``chainlit_server``, yielding the process and its log path too."""
     port = free_port()
     app_root = make_app_root(Path(tempfile.mkdtemp(prefix="oncoguide-app-root-")), extra_origins)
     env = {**os.environ, "CHAINLIT_APP_ROOT": str(app_root), **(extra_env or {})}
@@ -92,7 +115,7 @@ def chainlit_server(
                 except httpx.HTTPError:
                     time.sleep(0.5)
             try:
-                yield base
+                yield RunningServer(base, process, log_path)
             except BaseException:  # show the server's side of a failure (pytest prints it with the failure)
                 log.flush()
                 print(f"--- server log tail ({log_path}) ---\n{log_path.read_text()[-6000:]}")

@@ -64,7 +64,12 @@ class ChainlitClient:
         self.base_url = base_url.rstrip("/")
         self.session_id = str(uuid.uuid4())
         self.thread_id = thread_id
-        self.headers = headers or {}
+        # The browser's page sets the cookie X-Chainlit-Session-id before it connects (a balancer keeps a chat on
+        # one app process by it: deploy/nginx.conf.template); every request of this client carries it too.
+        self.headers = dict(headers or {})
+        session_cookie = f"X-Chainlit-Session-id={self.session_id}"
+        cookie = self.headers.get("Cookie")
+        self.headers["Cookie"] = f"{cookie}; {session_cookie}" if cookie else session_cookie
         self.sio = socketio.AsyncClient(reconnection=False)
         self._messages: dict[str, dict[str, Any]] = {}
         self._order: list[str] = []

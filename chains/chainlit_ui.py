@@ -85,10 +85,10 @@ def forget_half_built_clients() -> None:
     """Drop the Chroma clients a failed build may have cached, so the retry builds them afresh."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    from chains.index import shared_client
+    from chains.chroma_client import forget_clients
 
     SharedSystemClient.clear_system_cache()
-    shared_client.cache_clear()
+    forget_clients()
 
 
 async def get_guide() -> OncoGuide:

@@ -81,7 +81,7 @@ class OncoGuide:
     @classmethod
     def build(cls, settings: Settings | None = None, ensure_index: bool = True) -> OncoGuide:
         settings = settings or get_settings()
-        if ensure_index:
+        if ensure_index and settings.ingest_on_start:
             refresh_index(settings)
         kb = KnowledgeBase.open(settings.chroma_dir)
         composer = ComposerEngine(kb)

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from chains.chroma_client import shared_chroma_client
 from chains.embeddings import embed_text
 from chains.index import (
     COLLECTION_NAME,
@@ -36,7 +37,6 @@ from chains.index import (
     chunk_from_record,
     open_collection,
     open_unit_collection,
-    shared_client,
 )
 from chains.types import Passage
 
@@ -196,7 +196,7 @@ class KnowledgeBase:
 
     @classmethod
     def open(cls, chroma_dir: Path, collection_name: str = COLLECTION_NAME) -> KnowledgeBase:
-        client = shared_client(str(chroma_dir))
+        client = shared_chroma_client(chroma_dir)
         return cls(open_collection(client, collection_name), units=open_unit_collection(client, collection_name))
 
     def __len__(self) -> int:

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     users: str | None = Field(None, description="Users as 'name:bcrypt-hash,...' (instead of a file).")
     database_url: str | None = Field(
         None, validation_alias="DATABASE_URL", description="PostgreSQL URL; default: SQLite in the data dir."
+    )
+    chroma_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ONCOGUIDE_CHROMA_URL", "CHROMA_URL"),
+        description="Chroma server (`chroma run`) holding the index, e.g. http://127.0.0.1:8001; "
+        "default: the embedded Chroma in the data dir.",
+    )
+    ingest_on_start: bool = Field(
+        True,
+        description="Bring the index up to date when the app starts. A cluster sets it to false in its app "
+        "processes and runs `python -m loaders.ingest` once, so several processes do not write the index at once.",
     )
     keep_uploads: bool = Field(False, description="Keep uploaded files after reading them.")
     upload_max_mb: float = Field(5.0, description="Largest upload accepted, in MB.")

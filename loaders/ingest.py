@@ -15,12 +15,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chains.chroma_client import chroma_client
 from chains.embeddings import get_encoder
 from chains.index import (
     COLLECTION_NAME,
     SourceDocument,
     chunk_document,
-    open_client,
     open_collection,
     open_unit_collection,
     unit_records,
@@ -88,7 +88,7 @@ def ingest(
     settings = get_settings()
     started = time.perf_counter()
     report = IngestReport()
-    client = open_client(chroma_dir or settings.chroma_dir)
+    client = chroma_client(chroma_dir or settings.chroma_dir)
     collection = open_collection(client, collection_name)
     units = open_unit_collection(client, collection_name)
     existing = _existing_fingerprints(collection)
@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--collection", default=COLLECTION_NAME)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # with CHROMA_URL: one line per request otherwise
     paths = args.paths or [get_settings().kb_dir]
     report = ingest(paths, collection_name=args.collection, progress=True)
     for error in report.errors:

@@ -17,7 +17,15 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="oncoguide-tests-"))
 
 # Set before any chains module reads its settings: tests never touch the developer's data or keys.
 os.environ["ONCOGUIDE_DATA_DIR"] = str(_SESSION_DIR / "data")
-for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "ONCOGUIDE_ANSWER_ENGINE", "DATABASE_URL"):
+for _key in (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_MODEL",
+    "ONCOGUIDE_ANSWER_ENGINE",
+    "DATABASE_URL",
+    "CHROMA_URL",
+    "ONCOGUIDE_CHROMA_URL",
+):
     os.environ.pop(_key, None)
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ["HF_HUB_OFFLINE"] = "1"

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.local_server import RunningServer
+from bench.local_server import chainlit_process as _chainlit_process
 from bench.local_server import chainlit_server as _chainlit_server
 
 
@@ -18,3 +20,12 @@ def chainlit_server(
     log_dir = Path(env["ONCOGUIDE_DATA_DIR"]).parent
     with _chainlit_server(extra_env, extra_origins, log_dir=log_dir, log_name=log_name) as base_url:
         yield base_url
+
+
+@contextmanager
+def chainlit_process(extra_env: dict[str, str] | None = None, log_name: str = "chainlit") -> Iterator[RunningServer]:
+    """As ``chainlit_server``, yielding the process too (the failover test kills it)."""
+    env = {**os.environ, **(extra_env or {})}
+    log_dir = Path(env["ONCOGUIDE_DATA_DIR"]).parent
+    with _chainlit_process(extra_env, log_dir=log_dir, log_name=log_name) as running:
+        yield running
