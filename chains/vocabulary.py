@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz.distance import Indel
+
+from chains.text.normalise import edit_distance
+
 VOCAB_DIR = Path(__file__).parent / "vocab"
 WORD_RE = re.compile(r"[a-z][a-z0-9'\-/+]*", re.IGNORECASE)
 NUMBER_WITH_UNIT = re.compile(
@@ -134,25 +138,6 @@ def _deletes(word: str, depth: int) -> set[str]:
         frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         found |= frontier
     return found
-
-
-def edit_distance(a: str, b: str, cap: int = 3) -> int:
-    """Optimal-string-alignment distance (adjacent swaps count once), stopping early past ``cap``."""
-    if abs(len(a) - len(b)) > cap:
-        return cap + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > cap:
-            return cap + 1
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _is_keyboard_slip(typed: str, candidate: str) -> bool:
@@ -417,10 +402,9 @@ class Vocabulary:
 
 
 def _close(a: str, b: str) -> bool:
-    """Within two edits (difflib ratio as a cheap stand-in for edit distance on short words)."""
-    from difflib import SequenceMatcher
-
-    return SequenceMatcher(None, a, b).ratio() >= 0.8
+    """An alias close enough to its canonical name to be a misspelling of it: 80 % of their letters shared in
+    order (not an edit-distance bound: "pegfilgrastim" is no misspelling of "filgrastim")."""
+    return Indel.normalized_similarity(a, b) >= 0.8
 
 
 def _distinct_stems(words: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import blingfire
+from chains.text.sentences import sentences as split_sentences
 
 # A new question often starts mid-sentence after a comma or a joining word: "…, can i use…", "and am i still…".
 _CLAUSE_BREAK = re.compile(
@@ -26,8 +26,7 @@ def the_ask(message: str) -> str:
 
     clauses: list[str] = []
     pieces = _AFTER_QUESTION_MARK.split(message.strip())  # "whats a port? my nurse said…": blingfire keeps these
-    sentences = [s for piece in pieces for s in blingfire.text_to_sentences(piece).split("\n")]
-    for sentence in sentences:
+    for sentence in (s for piece in pieces for s in split_sentences(piece)):
         if sentence.strip().endswith("?") and not _CLAUSE_BREAK.search(sentence):
             clauses.append(sentence.strip())
             continue
