@@ -40,28 +40,6 @@ ENGLISH_CAP = 900.0
 FOLLOWER_BONUS = 2500.0  # the word usually follows the previous word in a domain phrase ("hodgkin lymphoma")
 BASE_VERB_BONUS = 400.0  # after "to"/a modal, a base verb ("how to diagnos" → diagnose) is likelier
 PHRASE_WEIGHT = 10
-VERB_MARKERS = frozenset(
-    {
-        "to",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "may",
-        "might",
-        "must",
-        "cannot",
-        "can't",
-        "cant",
-        "dont",
-        "don't",
-        "doesnt",
-        "doesn't",
-        "didnt",
-        "didn't",
-    }
-)
 MIN_ENGLISH_FREQ = 50  # completions from general English need at least this corpus frequency
 
 
@@ -146,6 +124,9 @@ def _is_keyboard_slip(typed: str, candidate: str) -> bool:
         return False
     diffs = [(a, b) for a, b in zip(typed, candidate, strict=True) if a != b]
     return len(diffs) == 1 and diffs[0][1] in KEYBOARD_NEAR.get(diffs[0][0], set())
+
+
+VERB_MARKERS = load_word_list(VOCAB_DIR / "verb_markers.txt")  # after these a base verb is likelier
 
 
 class Vocabulary:
