@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import yaml
+
 from chains.cancer_types import cancer_types
 from chains.memory import DUMMY_IT, TREATMENT_PROPERTY, PendingClarification, needs_referent, substitute_referent
-from chains.prompts import question_kind
+from chains.prompts import load_prompt, question_kind
 from chains.safety import display_safe
 from chains.text import context
 from chains.text.normalise import short_form
@@ -29,9 +31,10 @@ from chains.text.rules import load_rules
 from chains.vocabulary import WORD_RE, Vocabulary
 
 GateKind = Literal["none", "cut_off", "trailing_off", "no_referent", "too_little"]
-SOMETHING_ELSE = "Something else — I'll type it"
 
 _BOOK = load_rules(Path(__file__).parent / "vocab" / "clarify.yaml")
+_SAY: dict = yaml.safe_load(load_prompt("clarify_texts.yaml"))  # what OncoGuide says when it asks
+SOMETHING_ELSE: str = _SAY["something_else"]
 _WORDS: dict[str, frozenset[str]] = {name: frozenset(words) for name, words in _BOOK.tables["words"].items()}
 
 ARTICLES = _WORDS["articles"]
@@ -470,9 +473,7 @@ def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabular
             return MergedQuestion(f"{stem.rstrip()} {reply}".strip())
         best = pending.candidates[0] if pending.candidates else pending.fragment
         merged = (stem + best).strip()
-        return MergedQuestion(
-            merged, f'I wasn\'t completely sure, so I read your message as: "{merged}".', resolved=False
-        )
+        return MergedQuestion(merged, _SAY["guessed_completion"].format(merged=merged), resolved=False)
     if pending.kind == "trailing_off":
         base = _ELLIPSIS.sub("", original).rstrip(" ,;:-–—")
         if _looks_standalone(reply) or reply.lower().startswith(base.lower()[:20]):
@@ -495,12 +496,12 @@ def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabular
         if _looks_standalone(reply):
             return MergedQuestion(reply)
         merged = f"{original.rstrip(' ?')} — {reply}"
-        return MergedQuestion(merged, f'I read your question as: "{merged}".', resolved=False)
+        return MergedQuestion(merged, _SAY["guessed_referent"].format(merged=merged), resolved=False)
     # too_little without a fragment: the reply is the question
     if short_form(reply) in SHORT_REPLIES | VAGUE:
         return MergedQuestion(
             f"{original} {reply}".strip(),
-            "I wasn't sure what you'd like to know, so here is an overview.",
+            _SAY["overview"],
             resolved=False,
         )
     return MergedQuestion(reply)
@@ -534,37 +535,19 @@ class Clarification:
 
 def clarification_message(result: GateResult) -> Clarification:
     """Kind, short wording that quotes what OncoGuide saw and offers likely completions."""
-    result = replace(result, fragment=display_safe(result.fragment))
-    covers = f" Once I know, I'll answer your question about {result.topic}." if result.topic else ""
+    fragment = display_safe(result.fragment)
+    covers = _SAY["covers"].format(topic=result.topic) if result.topic else ""
+    options = list(result.candidates)
+    guess = _one_of(options)
     if result.kind == "cut_off":
-        options = list(result.candidates)
-        guess = _one_of(options)
-        ask = f" — did you mean {guess}?" if guess else " — could you finish the word?"
-        return Clarification(
-            f'It looks like your message got cut off: it ends at "{result.fragment}"{ask}{covers}', options
-        )
+        ask = _SAY["cut_off_guess"].format(guess=guess) if guess else _SAY["cut_off_no_guess"]
+        return Clarification(_SAY["cut_off"].format(fragment=fragment, ask=ask, covers=covers), options)
     if result.kind == "trailing_off":
-        return Clarification(
-            f'Your message seems to stop partway, at "{result.fragment}". Could you finish the thought so I can give you '
-            f"the right information?{covers}",
-            list(result.candidates),
-        )
+        return Clarification(_SAY["trailing_off"].format(fragment=fragment, covers=covers), options)
     if result.kind == "no_referent":
-        word = f' by "{result.fragment}"' if result.fragment else ""
-        return Clarification(
-            f"Which medicine or treatment do you mean{word}? Tell me its name and I'll explain.",
-            ["A hormone therapy (e.g. letrozole, tamoxifen)", "A CDK4/6 inhibitor (e.g. ribociclib)", "Chemotherapy"],
-        )
-    if result.fragment:
-        options = list(result.candidates)
-        guess = _one_of(options)
-        ask = f" — did you mean {guess}?" if guess else "."
-        return Clarification(f'I only see "{result.fragment}"{ask} What would you like to know about it?', options)
-    return Clarification(
-        "I'd be glad to help — could you tell me a little more about what you'd like to know?",
-        [
-            "What are the side effects of my treatment?",
-            "How do CDK4/6 inhibitors work?",
-            "When should I call my care team?",
-        ],
-    )
+        word = _SAY["no_referent_word"].format(fragment=fragment) if fragment else ""
+        return Clarification(_SAY["no_referent"].format(word=word), list(_SAY["no_referent_options"]))
+    if fragment:
+        ask = _SAY["too_little_guess"].format(guess=guess) if guess else _SAY["too_little_no_guess"]
+        return Clarification(_SAY["too_little_fragment"].format(fragment=fragment, ask=ask), options)
+    return Clarification(_SAY["too_little"], list(_SAY["too_little_options"]))
