@@ -21,6 +21,7 @@ from pathlib import Path
 
 from chains.pipeline import OncoGuide
 from chains.settings import get_settings
+from loaders.ingest import ensure_index
 
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _CITATION = re.compile(r"\s*\[\d+\]")
@@ -51,7 +52,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def play(items: list[dict], guide: OncoGuide | None = None) -> list[dict]:
-    guide = guide or OncoGuide.build(get_settings())
+    if guide is None:
+        ensure_index(get_settings())  # the pipeline opens the index; building it is the ingest's job
+        guide = OncoGuide.build(get_settings())
     results = []
     for item in items:
         state = guide.new_state(f"answers-{item['id']}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chains.pipeline import OncoGuide, PipelineHooks
+from loaders.ingest import ensure_index
 
 SETS = Path(__file__).resolve().parent.parent / "tests" / "data" / "cancers"
 
@@ -101,6 +102,7 @@ async def main() -> None:
     parser.add_argument("--retrieval", default="retrieval_cancers.jsonl", help="a set in tests/data/cancers/")
     parser.add_argument("--scope", default="scope_cases.jsonl", help="a set in tests/data/cancers/")
     args = parser.parse_args()
+    ensure_index()  # the pipeline opens the index; building it is the ingest's job
     guide = OncoGuide.build()
     cases = read_jsonl(SETS / args.retrieval)
     figures = await retrieval(guide, cases)

@@ -61,7 +61,6 @@ def main() -> None:
             env = {
                 "ONCOGUIDE_AUTH": "none",
                 "ONCOGUIDE_ANSWER_ENGINE": "composer",
-                "ONCOGUIDE_INGEST_ON_START": "false",
                 "CHROMA_URL": chroma_url,
                 "ANONYMIZED_TELEMETRY": "False",
                 "HF_HUB_OFFLINE": "1",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from chains.pipeline import OncoGuide
 from chains.settings import get_settings
+from loaders.ingest import ensure_index
 
 
 @dataclass
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("sets", nargs="+", type=Path)
     parser.add_argument("--misses", action="store_true", help="list every wrongly graded message")
     args = parser.parse_args()
+    ensure_index(get_settings())  # the pipeline opens the index; building it is the ingest's job
     guide = OncoGuide.build(get_settings())
     for path in args.sets:
         report(path.name, asyncio.run(play(guide, read(path))), args.misses)

@@ -31,7 +31,7 @@ def percentile(values: list[float], q: float) -> float:
 async def play(turns: int) -> tuple[dict[str, list[float]], int]:
     from chains.pipeline import OncoGuide
 
-    guide = OncoGuide.build(ensure_index=False)
+    guide = OncoGuide.build()
     cases = [json.loads(line) for line in (ROOT / "tests/data/retrieval_cases.jsonl").read_text().splitlines()]
     stages: dict[str, list[float]] = {}
     answered = 0

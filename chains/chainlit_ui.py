@@ -31,7 +31,7 @@ import yaml
 from chains.clarify import SOMETHING_ELSE
 from chains.memory import ConversationState
 from chains.persistence import load_state, save_state
-from chains.pipeline import OncoGuide, PipelineHooks
+from chains.pipeline import IndexNotReady, OncoGuide, PipelineHooks
 from chains.profile import PatientProfile, profile_facts, without_fact
 from chains.prompts import load_prompt
 from chains.records import propose_profile, read_record
@@ -64,13 +64,15 @@ def ui_texts() -> dict:
 
 
 def start_building() -> None:
-    """Build the pipeline (index, models, clients) in the background as the server starts."""
+    """Build the pipeline (open the index, load the models and clients) in the background as the server starts."""
 
     def build() -> None:
         global _guide, _guide_error
         try:
             _guide = OncoGuide.build()
         except BaseException as exc:  # surfaced to the first chat that needs the pipeline
+            if isinstance(exc, IndexNotReady):
+                log.error("OncoGuide cannot answer until the index is built: %s", exc)
             _guide_error = exc
         finally:
             _guide_ready.set()
@@ -125,10 +127,11 @@ def always_replies(handler: Callable[P, Awaitable[object]]) -> Callable[P, Await
     async def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
             await handler(*args, **kwargs)
-        except Exception:
+        except Exception as exc:
             log.exception("a turn failed; the patient gets the apology with the urgent numbers")
             settings = get_settings()
-            text = load_prompt("turn_failed.md").format(
+            not_ready = isinstance(exc.__cause__ or exc, IndexNotReady)
+            text = load_prompt("library_not_ready.md" if not_ready else "turn_failed.md").format(
                 care_team_line=settings.care_team_line, emergency_number=settings.emergency_number
             )
             await cl.Message(content=text).send()

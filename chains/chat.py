@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="one JSON reply line per input line")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    from loaders.ingest import ensure_index  # the CLI, like `make run`, refreshes the index before serving
+
+    ensure_index()
     guide = OncoGuide.build()
     asyncio.run(run_json(guide) if args.json else run_terminal(guide))
     return 0

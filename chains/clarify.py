@@ -15,231 +15,77 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
+
+import yaml
 
 from chains.cancer_types import cancer_types
 from chains.memory import DUMMY_IT, TREATMENT_PROPERTY, PendingClarification, needs_referent, substitute_referent
-from chains.prompts import question_kind
+from chains.prompts import load_prompt, question_kind
 from chains.safety import display_safe
 from chains.text import context
+from chains.text.normalise import short_form
+from chains.text.rules import load_rules
 from chains.vocabulary import WORD_RE, Vocabulary
 
 GateKind = Literal["none", "cut_off", "trailing_off", "no_referent", "too_little"]
-SOMETHING_ELSE = "Something else — I'll type it"
 
-ARTICLES = {"the", "a", "an"}
-PREPOSITIONS = {
-    "of", "for", "with", "to", "in", "on", "about", "at", "from", "by", "into", "onto", "than", "like",
-    "without", "after", "before", "between", "during", "including", "regarding", "versus", "vs", "per", "via",
-    "through", "towards", "toward", "under", "over", "against", "upon", "within", "alongside", "despite", "until",
-    "except", "among",
-}  # fmt: skip
-CONJUNCTIONS = {
-    "and",
-    "or",
-    "but",
-    "because",
-    "so",
-    "if",
-    "that",
-    "when",
-    "while",
-    "although",
-    "though",
-    "whether",
-    "unless",
-    "since",
-    "as",
-    "nor",
-}
-AUXILIARIES = {
-    "is", "are", "was", "were", "be", "been", "being", "am", "can", "could", "should", "would", "will", "shall",
-    "does", "do", "did", "has", "have", "had", "may", "might", "must", "isn't", "wasn't", "doesn't",
-}  # fmt: skip
-DETERMINERS = {
-    "my",
-    "your",
-    "his",
-    "her",
-    "their",
-    "our",
-    "its",
-    "this",
-    "these",
-    "those",
-    "some",
-    "any",
-    "each",
-    "every",
-    "which",
-    "what",
-    "very",
-    "more",
-    "most",
-    "such",
-    "another",
-    "other",
-}
+_BOOK = load_rules(Path(__file__).parent / "vocab" / "clarify.yaml")
+_SAY: dict = yaml.safe_load(load_prompt("clarify_texts.yaml"))  # what OncoGuide says when it asks
+SOMETHING_ELSE: str = _SAY["something_else"]
+_WORDS: dict[str, frozenset[str]] = {name: frozenset(words) for name, words in _BOOK.tables["words"].items()}
+
+ARTICLES = _WORDS["articles"]
+PREPOSITIONS = _WORDS["prepositions"]
+CONJUNCTIONS = _WORDS["conjunctions"]
+AUXILIARIES = _WORDS["auxiliaries"]
+DETERMINERS = _WORDS["determiners"]
 FUNCTION_WORDS = ARTICLES | PREPOSITIONS | CONJUNCTIONS | AUXILIARIES | DETERMINERS
-WH_WORDS = {"what", "who", "which", "where", "whom", "whose", "how", "when", "why", "whats", "hows", "wheres", "whos"}
-OBJECT_PRONOUNS = {"her", "him", "them", "me", "us", "you"}
-# Words that end a clause as adverbs or particles ("sore after", "go back in"), not as prepositions left open.
-ADVERB_PARTICLES = {
-    "after", "before", "afterwards", "in", "out", "back", "up", "down", "off", "over", "away", "again", "around",
-    "through", "along",
-}  # fmt: skip
-STRANDING_WORDS = {
-    "used", "use", "talk", "talking", "ask", "asking", "look", "looking", "worry", "worried", "care", "pay", "deal",
-    "dealing", "wait", "waiting", "listen", "apply", "go", "going", "come", "coming", "made", "aware", "eligible",
-    "qualify", "screened", "tested", "checked", "prepared", "out", "up", "think", "thinking", "hope", "hoping",
-    "afraid", "scared", "known", "called", "responsible", "allergic", "approved", "good", "bad", "prepare", "plan",
-    "planning", "in", "into", "on", "for", "with", "from", "referred", "treated", "taken", "given", "prescribed",
-    "watch", "test", "screen", "call", "rely", "count", "depend", "focus", "at", "back", "been",
-    "live", "living", "cope", "coping", "struggle", "struggling", "fight", "fighting", "ready", "grateful",
-    "thankful", "sure", "concerned", "nervous", "anxious", "check", "checking", "stand", "stands", "looked",
-}  # fmt: skip
-PRONOUNS = {"it", "this", "that", "they", "he", "she", "i", "you", "we", "them", "one", "there"}
-# Prepositions a wh-question leaves at its end ("what should I keep an eye on"); "of", "than", "between" do not.
-STRANDABLE = {"about", "on", "with", "for", "to", "in", "at", "from", "into", "over", "through", "by", "after"}
-SUBJECT_PRONOUNS = {"i", "you", "we", "they", "he", "she", "it"}
-# Modals and do/have stand in for a whole verb phrase after a subject: "I don't think I can", "yes she did".
-ELLIPTICAL_AUXILIARIES = {
-    "can",
-    "could",
-    "will",
-    "would",
-    "should",
-    "might",
-    "may",
-    "must",
-    "do",
-    "does",
-    "did",
-    "have",
-    "has",
-    "had",
-    "shall",
-}
-# Object pronouns whose noun phrase moved to the front: "is that something to worry about", "what I'm going through".
-INDEFINITES = {
-    "something",
-    "anything",
-    "nothing",
-    "everything",
-    "someone",
-    "anyone",
-    "somebody",
-    "anybody",
-    "things",
-    "whatever",
-}
-# Verbs that need an object: at the end of a clause that has no fronted wh-word, the object is missing
-# ("Does Enhertu cause"); before "..." the patient stopped before saying what ("I started having...").
-OBJECT_VERBS = {
-    "cause", "causes", "affect", "affects", "increase", "increases", "reduce", "reduces", "decrease", "decreases",
-    "prevent", "prevents", "raise", "raises", "trigger", "triggers", "worsen", "worsens", "contain", "contains",
-    "include", "includes", "replace", "replaces", "mimic", "mimics", "avoid", "avoids", "showed", "shows", "revealed",
-    "reveals",
-}  # fmt: skip
-OPEN_BEFORE_ELLIPSIS = OBJECT_VERBS | {
-    "have", "has", "having", "had", "get", "gets", "getting", "got", "need", "needs", "want", "wants", "feel",
-    "feeling", "notice", "noticed", "noticing", "take", "taking", "took", "experience", "experiencing",
-    "developed", "developing", "started", "starting", "start", "keep", "kept", "said", "told", "mentioned",
-    "recommended", "suggested", "says", "tells", "showed", "shows", "found", "see", "seeing",
-}  # fmt: skip
-SHORT_REPLIES = {
-    "ok", "okay", "k", "thanks", "thank you", "thx", "ty", "yes", "yes please", "no", "no thanks", "yep", "nope",
-    "sure", "got it", "great", "cool", "fine", "alright", "perfect", "understood", "right", "yeah", "nah",
-    "thank you so much", "thanks a lot", "ok thanks", "okay thanks", "that helps", "makes sense",
-}  # fmt: skip
-GREETINGS = {"hi", "hello", "hey", "good morning", "good evening", "good afternoon", "hiya", "hi there", "hello there"}
-VAGUE = {
-    "help",
-    "hmm",
-    "hm",
-    "so",
-    "um",
-    "umm",
-    "uh",
-    "well",
-    "question",
-    "q",
-    "hello?",
-    "anyone",
-    "info",
-    "please",
-    "what",
-    "why",
-    "how",
-    "and",
-    "but",
-}
-# Words that open a question (after optional discourse markers such as "so", "and", "ok").
-QUESTION_OPENERS = WH_WORDS | {
-    "what's", "whats", "how's", "hows", "who's", "where's", "is", "are", "was", "were", "do", "does", "did", "can",
-    "could", "should", "would", "will", "shall", "may", "might", "must", "has", "have", "isn't", "doesn't", "don't",
-    "can't", "cant", "won't", "wont", "tell", "explain",
-}  # fmt: skip
-DISCOURSE_MARKERS = {"so", "and", "but", "ok", "okay", "also", "then", "hmm", "um", "well", "oh", "plus", "or", "now"}
+WH_WORDS = _WORDS["wh_words"]
+OBJECT_PRONOUNS = _WORDS["object_pronouns"]
+ADVERB_PARTICLES = _WORDS["adverb_particles"]
+STRANDING_WORDS = _WORDS["stranding_words"]
+PRONOUNS = _WORDS["pronouns"]
+STRANDABLE = _WORDS["strandable"]
+SUBJECT_PRONOUNS = _WORDS["subject_pronouns"]
+ELLIPTICAL_AUXILIARIES = _WORDS["elliptical_auxiliaries"]
+INDEFINITES = _WORDS["indefinites"]
+OBJECT_VERBS = _WORDS["object_verbs"]
+OPEN_BEFORE_ELLIPSIS = OBJECT_VERBS | _WORDS["open_before_ellipsis"]
+SHORT_REPLIES = _WORDS["short_replies"]
+GREETINGS = _WORDS["greetings"]
+VAGUE = _WORDS["vague"]
+QUESTION_OPENERS = WH_WORDS | _WORDS["question_openers"]
+DISCOURSE_MARKERS = _WORDS["discourse_markers"]
+GENERIC_THINGS = _WORDS["generic_things"]
+VERB_LIKE = _WORDS["verb_like"]
 REFERENT_KINDS = ("drug", "treatment", "test", "condition")
-# "they" doing what people do is the care team, not a missing medicine: "what are they looking for".
-_PERSONAL_THEY = re.compile(
-    r"\bthey(?:'re|'ve|'ll|\s+(?:are|were|will|would|did|do|have|had|might|may|can|could|should|usually|always|"
-    r"just|also|still|never|often|going\s+to|gonna))*\s+(?:do|try|look\w*|say\w*|said|tell\w*|told|want\w*|think\w*|thought|recommend\w*|"
-    r"suggest\w*|find\w*|found|check\w*|see|seeing|saw|schedul\w*|call\w*|decid\w*|plan\w*|order\w*|prescrib\w*|"
-    r"test\w*|ask\w*|explain\w*|give|gave|giving|put|keep|kept|know|knew|offer\w*|send|sent|doing|mean\w*|expect\w*|"
-    r"lower\w*|rais\w*|reduc\w*|chang\w*|switch\w*|stop\w*|start\w*|measur\w*|monitor\w*|remov\w*|operat\w*|biops\w*|"
-    r"drew|draw\w*|took|tak\w*|ruled|rul\w*|ran|run\w*|did|scann\w*|inject\w*|insert\w*|gave)\b",
-    re.IGNORECASE,
-)
-# Generic words for "the treatment" keep a demonstrative referring ("is this medicine safe?").
-GENERIC_THINGS = {
-    "drug", "drugs", "medicine", "medicines", "medication", "medications", "med", "meds", "treatment", "treatments",
-    "pill", "pills", "tablet", "tablets", "one", "ones", "stuff", "thing", "things", "therapy", "therapies",
-}  # fmt: skip
-# Medical words that are also verbs: after "does that"/"can this" they are the verb, not a noun.
-VERB_LIKE = {
-    "cause", "causes", "treat", "treats", "progress", "risk", "stage", "grade", "cure", "test", "screen", "implant",
-    "discharge", "supplement", "inherit", "spread", "spreads", "affect", "affects",
-}  # fmt: skip
-# "it" that stands for the situation, beyond memory's list: "is it worth doing reconstruction".
-_DUMMY_IT_EXTRA = re.compile(
-    r"\b(is|was|will|would)\s+it\s+(be\s+)?(worth|worthwhile)\b|\bit'?s\s+(been|getting|time)\b", re.IGNORECASE
-)
-# "make you" wants a complement: "does radiation make you" (→ tired? sick?).
-_CAUSATIVE_END = re.compile(
-    r"\b(make|makes|made|making|let|lets)\s+(you|me|her|him|them|us|people|patients)\s*$", re.IGNORECASE
-)
-# "that" as a conjunction, not a pointer: "now that I've been diagnosed", "so that she can…".
-_CONJUNCTION_THAT = re.compile(
-    r"\bthat\s+(?=(?:i|i'm|i've|i'd|i'll|you|you're|you've|we|we're|we've|she|she's|he|he's|they|they're|they've)\b)",
-    re.IGNORECASE,
-)
-# "the treatment for prostate cancer", "the pill for contraception": the phrase says what it is.
-_QUALIFIED_GENERIC = re.compile(
-    r"\bthe\s+(?:drug|medicine|medication|treatment|pill|tablets?)\s+(?=(?:for|to treat|against|used|called|named|"
-    r"that|which|they|my|in|of|after|before|with)\b)",
-    re.IGNORECASE,
-)
+_DO_SUPPORT = _WORDS["do_support"]
+_CLAUSE_OPENERS = _WORDS["clause_openers"]
+_MODAL_ENDINGS = _WORDS["modal_endings"]
+_SUBORDINATORS = _WORDS["subordinators"]
+_THRESHOLD_VERBS = _WORDS["threshold_verbs"]
+_LIGHT_WORDS = _WORDS["light_words"]
+_STANDALONE_OPENERS = WH_WORDS | _WORDS["standalone_openers"]
+
+_PERSONAL_THEY = _BOOK["referent.personal_they"]
+_DUMMY_IT_EXTRA = _BOOK["referent.dummy_it"]
+_CAUSATIVE_END = _BOOK["ending.causative"]
+_CONJUNCTION_THAT = _BOOK["referent.conjunction_that"]
+_QUALIFIED_GENERIC = _BOOK["referent.qualified_generic"]
+_MEDICINE_SLOT = _BOOK["referent.medicine_slot"]
+_DEFINED_FIRST = _BOOK["referent.defined_first"]
+_DEMONSTRATIVE_NOUN = _BOOK["referent.demonstrative_noun"]
+_REFERRING_WORD = _BOOK["referent.referring_word"]
+_TRAILING_COMPLETIONS = [
+    (rule.pattern, list(rule.meta["completions"])) for rule in _BOOK.with_prefix("trailing.").values()
+]
 # A quoted phrase ("what does 'interval decrease' mean? saw it in…") is what "it"/"that" points at.
 _QUOTED_PHRASE = re.compile(r"(?:^|[\s(:])['\"‘“][^'\"‘’“”]*\w[\s-]\w[^'\"‘’“”]*['\"’”]")
-_MEDICINE_SLOT = re.compile(
-    r"\b(?:take|takes|took|taking|start|starts|started|starting|stop|stopped|stopping|on|try|tries|tried|trying|"
-    r"given|prescribed|switch(?:ed)? to|swallow\w*|inject\w*)\s+(?:it|them|that|this|these|those)\b",
-    re.IGNORECASE,
-)
-# "what is/are X and …": a question that names its subject first, then points back at it.
-_DEFINED_FIRST = re.compile(
-    r"^\W*(?:what|who)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:an?\s+|the\s+)?[a-z][\w-]*(?:\s+[\w-]+){0,4}?"
-    r"\s*(?:,\s*)?(?:and|but|,)\s+(?:\w+\s+){0,3}$",
-    re.IGNORECASE,
-)
 _CONTENT_WORD = re.compile(r"[a-z][a-z'-]{3,}", re.IGNORECASE)
 _OWN_ANTECEDENT_WORDS = 3  # content words before the pointer that give it something to point at
-_DEMONSTRATIVE_NOUN = re.compile(r"\b(this|that|these|those)\s+([a-z][a-z0-9'\-]*)", re.IGNORECASE)
-_DO_SUPPORT = {"do", "does", "did", "can", "could", "will", "would", "should", "might", "may", "must"}
-_REFERRING_WORD = re.compile(r"\b(its|it|that one|this one|that|this|they|them|their|those|these)\b", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"(\.{2,}|…)\s*$")
 _CLOSERS = ".?!)]\"'”’"
 
@@ -264,14 +110,9 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[A-Za-z0-9][A-Za-z0-9'+\-/.]*", text)
 
 
-def normalise_short(text: str) -> str:
-    """Lower case, letters and spaces only: the form short replies and greetings are matched in."""
-    return re.sub(r"[^a-z ]", "", text.lower()).strip()
-
-
 def is_small_talk(message: str) -> bool:
     """A short reply ("ok", "thanks") or a greeting."""
-    short = normalise_short(message)
+    short = short_form(message)
     return short in SHORT_REPLIES or short in GREETINGS
 
 
@@ -312,37 +153,6 @@ def _subject_only_after_aux(clause: list[str], vocabulary: Vocabulary) -> bool:
     return any(m.start == 0 and m.end == len(subject) for m in vocabulary.find_entities(subject))
 
 
-# Words that start a new clause or verb phrase between "what" and a final "is": "what happens if my counts are".
-_CLAUSE_OPENERS = {
-    "if", "when", "because", "after", "before", "while", "unless", "since", "until", "once", "happens", "happen",
-    "happened", "should", "would", "could", "can", "will", "do", "does", "did", "to", "and", "or", "but",
-}  # fmt: skip
-
-
-_MODAL_ENDINGS = {
-    "should", "shouldn't", "could", "couldn't", "can", "can't", "must", "mustn't", "might", "may", "will", "won't",
-    "would", "wouldn't", "need", "needed",
-}  # fmt: skip
-_SUBORDINATORS = {
-    "if", "when", "because", "that", "whether", "unless", "while", "although", "though", "once", "until", "since",
-}  # fmt: skip
-_THRESHOLD_VERBS = {
-    "drop",
-    "drops",
-    "dropped",
-    "fall",
-    "falls",
-    "fell",
-    "go",
-    "goes",
-    "went",
-    "get",
-    "gets",
-    "is",
-    "are",
-}
-
-
 def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[bool, str]:
     """Ends on an unfinished clause? Returns (trailing, the last word)."""
     had_ellipsis = bool(_ELLIPSIS.search(text))
@@ -364,15 +174,15 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
     if last in _MODAL_ENDINGS and previous in SUBJECT_PRONOUNS and context.reports_advice(last_clause):
         return True, last  # "the nurse told me that while on ribociclib i should", "the surgeon said i couldn't"
     if not had_ellipsis and (
-        last in {"after", "before", "afterwards", "again", "later"}
+        last in _WORDS["time_endings"]
         or last in OBJECT_PRONOUNS
-        or (last in WH_WORDS and previous in {"and", "or", "but"})
+        or (last in WH_WORDS and previous in _WORDS["coordinators"])
         or (last == "it" and previous in {"that", "this"} and len(words) > 2 and words[-3] in AUXILIARIES)
     ):
         return False, last  # "what checks will he have after", "will that scare her", "and when", "or is that it"
     if last in SUBJECT_PRONOUNS and previous in _SUBORDINATORS:
         return True, last  # "my fertility doctor mentioned that if i"
-    if last in {"below", "above", "under", "over"} and previous in _THRESHOLD_VERBS:
+    if last in _WORDS["threshold_words"] and previous in _THRESHOLD_VERBS:
         return True, last  # "what happens if my neutrophils drop below"
     if _CAUSATIVE_END.search(core):
         return True, last  # "does radiation make you"
@@ -389,43 +199,35 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
             False,
             last,
         )  # "will my arm be sore after", "will they have to go back in", "before surgery instead of after"
-    if fronted and last in PREPOSITIONS and previous in {"it", "that", "this", "them", "they", "these", "those"}:
+    if fronted and last in PREPOSITIONS and previous in _WORDS["pointer_objects"]:
         return False, last  # "what is it for", "what are they for"
-    if fronted and last in {"have", "has", "had", "do", "does", "did"} and previous not in FUNCTION_WORDS:
+    if fronted and last in _WORDS["have_do"] and previous not in FUNCTION_WORDS:
         return False, last  # "what side effects does the immunotherapy part have"
     if last in PREPOSITIONS and previous in STRANDING_WORDS and fronted:
         return False, last  # "What is it used for", "what I'm going through", "something to worry about"
     if fronted and last in STRANDABLE and previous not in FUNCTION_WORDS and _own_clause_after_wh(clause):
         return False, last  # "what should i be keeping an eye on", "which one is better to start with"
-    if last == "for" and previous in {"actually", "really", "exactly", "even", "all", "needed"} and fronted:
+    if last == "for" and previous in _WORDS["emphatic_before_for"] and fronted:
         return False, last  # "whats each drug actually for"
-    if last == "like" and "what" in clause and set(clause) & {"is", "are", "was", "were", "be"}:
+    if last == "like" and "what" in clause and set(clause) & _WORDS["copulas"]:
         return False, last  # "what are the side effects like"
     if (last, previous) in {("other", "the"), ("while", "a"), ("be", "to")} and (fronted or last != "be"):
         return False, last  # "i get the other", "for a while", "what does it mean if it turns out to be"
-    if last in WH_WORDS and previous in {"me", "sure", "unsure", "know", "knows", "decide", "say", "tell", "idea"}:
+    if last in WH_WORDS and previous in _WORDS["knowing_words"]:
         return False, last  # "the doctors won't tell me which", "not sure which", "no idea why"
     if last == "for" and "how long" in " ".join(clause):
         return False, last  # "how long will I be on letrozole for"
     if last in ELLIPTICAL_AUXILIARIES and previous in SUBJECT_PRONOUNS and not had_ellipsis:
         before = words[-3] if len(words) > 2 else ""
-        if before not in {"because", "that", "so"}:
+        if before not in _WORDS["elliptical_blockers"]:
             return False, last  # "I don't think I can", "yes she did"
     if last in AUXILIARIES and previous in PRONOUNS and any(w in WH_WORDS for w in words[:-2]):
         return False, last  # "I don't know what it is"
-    if (
-        last in {"is", "are", "was", "were"}
-        and not had_ellipsis
-        and previous not in FUNCTION_WORDS
-        and "what" in clause
-    ):
+    if last in _WORDS["copulas"] - {"be"} and not had_ellipsis and previous not in FUNCTION_WORDS and "what" in clause:
         between = clause[len(clause) - 1 - clause[::-1].index("what") : -1][1:]
         if len(between) <= 6 and not set(between) & _CLAUSE_OPENERS:
             return False, last  # "explain what Ki-67 is", "I forget what the dose was": "what" fills the gap
-    if (
-        last in {"that", "this", "those", "these", "more", "most", "some", "any", "so", "it", "one"}
-        and not had_ellipsis
-    ):
+    if last in _WORDS["complete_endings"] and not had_ellipsis:
         return False, last  # pronoun uses are complete: "I'm scared of that", "can you tell me more"
     return True, last
 
@@ -514,21 +316,6 @@ def _names_its_own_antecedent(text: str) -> bool:
     return len(before) >= _OWN_ANTECEDENT_WORDS
 
 
-# Words that carry no antecedent of their own: "I was just wondering, does it…".
-_LIGHT_WORDS = {
-    "just", "wondering", "wonder", "thinking", "think", "know", "want", "wanted", "need", "please", "really", "actually",
-    "about", "also", "still", "question", "quick", "sorry", "hello", "thanks", "thank", "doctor", "oncologist", "nurse",
-    "team", "said", "says", "told", "mentioned", "suggested", "recommended", "wants", "started", "starting", "start",
-    "taking", "take", "going", "heard", "read", "been", "have", "having", "like", "would", "could", "should", "does",
-    "well", "because", "since", "after", "before", "when", "while", "them", "their", "your", "mine",
-    "what's", "how's", "where's", "when's", "who's", "that's", "there's", "it's", "usual", "normal", "typical",
-    "dose", "doses", "dosage", "dosing", "side", "effect", "effects", "safe", "risk", "risks", "benefit", "benefits",
-    "interaction", "interactions", "long", "much", "many", "often", "work", "works", "cost", "costs", "pills", "tablets",
-    "i've", "i'm", "i'd", "i'll", "you've", "we've", "lots", "reading", "online", "internet", "google", "googled",
-    "article", "articles", "website", "forum", "friend", "friends", "people", "everyone", "someone",
-}  # fmt: skip
-
-
 def _cut_off(text: str, words: list[str], vocabulary: Vocabulary, history: Sequence[str]) -> GateResult | None:
     """Ends inside a word: the last word is unknown, not an acronym, and starts some known word."""
     last_raw = words[-1]
@@ -562,7 +349,7 @@ def assess_message(
     words = _words(text)
     if not words:
         return GateResult("too_little", reason="no words")
-    short = normalise_short(text)
+    short = short_form(text)
     if short in SHORT_REPLIES:
         return (
             GateResult("none", reason="short reply")
@@ -618,19 +405,6 @@ def _referring_word(text: str) -> str:
     return match.group(0) if match else ""
 
 
-_TRAILING_COMPLETIONS: list[tuple[re.Pattern[str], list[str]]] = [
-    (re.compile(r"\bdose (was|is|has been|got|will be)\W*$", re.I), ["reduced", "paused (on hold)", "stopped"]),
-    (
-        re.compile(r"\b(combine|take|mix|use)\b.*\bwith\W*$", re.I),
-        ["another cancer medicine", "a supplement or herbal remedy", "food or alcohol"],
-    ),
-    (
-        re.compile(r"\b(side effects?|symptoms?) (of|from)\W*$", re.I),
-        ["my current treatment", "a medicine I might start"],
-    ),
-]
-
-
 def trailing_completions(text: str) -> list[str]:
     """Likely endings for a few common unfinished clauses ("the dose was..." → reduced, paused, stopped)."""
     for pattern, completions in _TRAILING_COMPLETIONS:
@@ -671,17 +445,7 @@ def _match_candidate(reply: str, candidates: list[str], fragment: str) -> str | 
 
 def _looks_standalone(reply: str) -> bool:
     words = reply.split()
-    return len(words) >= 6 and words[0].lower() in WH_WORDS | {
-        "can",
-        "could",
-        "is",
-        "are",
-        "does",
-        "do",
-        "should",
-        "will",
-        "tell",
-    }
+    return len(words) >= 6 and words[0].lower() in _STANDALONE_OPENERS
 
 
 def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabulary) -> MergedQuestion:
@@ -709,9 +473,7 @@ def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabular
             return MergedQuestion(f"{stem.rstrip()} {reply}".strip())
         best = pending.candidates[0] if pending.candidates else pending.fragment
         merged = (stem + best).strip()
-        return MergedQuestion(
-            merged, f'I wasn\'t completely sure, so I read your message as: "{merged}".', resolved=False
-        )
+        return MergedQuestion(merged, _SAY["guessed_completion"].format(merged=merged), resolved=False)
     if pending.kind == "trailing_off":
         base = _ELLIPSIS.sub("", original).rstrip(" ,;:-–—")
         if _looks_standalone(reply) or reply.lower().startswith(base.lower()[:20]):
@@ -734,12 +496,12 @@ def merge_reply(pending: PendingClarification, reply: str, vocabulary: Vocabular
         if _looks_standalone(reply):
             return MergedQuestion(reply)
         merged = f"{original.rstrip(' ?')} — {reply}"
-        return MergedQuestion(merged, f'I read your question as: "{merged}".', resolved=False)
+        return MergedQuestion(merged, _SAY["guessed_referent"].format(merged=merged), resolved=False)
     # too_little without a fragment: the reply is the question
-    if normalise_short(reply) in SHORT_REPLIES | VAGUE:
+    if short_form(reply) in SHORT_REPLIES | VAGUE:
         return MergedQuestion(
             f"{original} {reply}".strip(),
-            "I wasn't sure what you'd like to know, so here is an overview.",
+            _SAY["overview"],
             resolved=False,
         )
     return MergedQuestion(reply)
@@ -773,37 +535,19 @@ class Clarification:
 
 def clarification_message(result: GateResult) -> Clarification:
     """Kind, short wording that quotes what OncoGuide saw and offers likely completions."""
-    result = replace(result, fragment=display_safe(result.fragment))
-    covers = f" Once I know, I'll answer your question about {result.topic}." if result.topic else ""
+    fragment = display_safe(result.fragment)
+    covers = _SAY["covers"].format(topic=result.topic) if result.topic else ""
+    options = list(result.candidates)
+    guess = _one_of(options)
     if result.kind == "cut_off":
-        options = list(result.candidates)
-        guess = _one_of(options)
-        ask = f" — did you mean {guess}?" if guess else " — could you finish the word?"
-        return Clarification(
-            f'It looks like your message got cut off: it ends at "{result.fragment}"{ask}{covers}', options
-        )
+        ask = _SAY["cut_off_guess"].format(guess=guess) if guess else _SAY["cut_off_no_guess"]
+        return Clarification(_SAY["cut_off"].format(fragment=fragment, ask=ask, covers=covers), options)
     if result.kind == "trailing_off":
-        return Clarification(
-            f'Your message seems to stop partway, at "{result.fragment}". Could you finish the thought so I can give you '
-            f"the right information?{covers}",
-            list(result.candidates),
-        )
+        return Clarification(_SAY["trailing_off"].format(fragment=fragment, covers=covers), options)
     if result.kind == "no_referent":
-        word = f' by "{result.fragment}"' if result.fragment else ""
-        return Clarification(
-            f"Which medicine or treatment do you mean{word}? Tell me its name and I'll explain.",
-            ["A hormone therapy (e.g. letrozole, tamoxifen)", "A CDK4/6 inhibitor (e.g. ribociclib)", "Chemotherapy"],
-        )
-    if result.fragment:
-        options = list(result.candidates)
-        guess = _one_of(options)
-        ask = f" — did you mean {guess}?" if guess else "."
-        return Clarification(f'I only see "{result.fragment}"{ask} What would you like to know about it?', options)
-    return Clarification(
-        "I'd be glad to help — could you tell me a little more about what you'd like to know?",
-        [
-            "What are the side effects of my treatment?",
-            "How do CDK4/6 inhibitors work?",
-            "When should I call my care team?",
-        ],
-    )
+        word = _SAY["no_referent_word"].format(fragment=fragment) if fragment else ""
+        return Clarification(_SAY["no_referent"].format(word=word), list(_SAY["no_referent_options"]))
+    if fragment:
+        ask = _SAY["too_little_guess"].format(guess=guess) if guess else _SAY["too_little_no_guess"]
+        return Clarification(_SAY["too_little_fragment"].format(fragment=fragment, ask=ask), options)
+    return Clarification(_SAY["too_little"], list(_SAY["too_little_options"]))

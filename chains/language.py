@@ -5,6 +5,7 @@ fall through to a clarification or an unrelated answer; instead the patient is t
 and in their language where we have it, that OncoGuide reads English only and how to get urgent help.
 Detection is deliberately conservative: a script other than Latin for most letters, or several function
 words of one other language outnumbering the English ones. A Spanish word in an English message is English.
+The word lists and language names live in ``vocab/languages.yaml``.
 """
 
 from __future__ import annotations
@@ -12,75 +13,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
-# Frequent function words that are NOT also English words (so "a", "me", "on", "die" are left out).
-_STOPWORDS: dict[str, set[str]] = {
-    "es": set(["el", "la", "los", "las", "que", "de", "del", "por", "para", "con", "una", "unos", "unas", "es", "son", "está", "estoy", "tengo", "tiene", "muy", "pero", "cómo", "qué", "cuál", "cuáles", "mi", "mis", "su", "sus", "porque", "también", "hay", "puedo", "puede", "debo", "sobre", "hace", "desde", "cuando", "donde", "dónde", "ya", "sí", "yo", "usted", "nos", "fiebre", "dolor", "tratamiento", "cáncer", "mama"]),
-    "fr": set(["le", "la", "les", "des", "du", "un", "une", "est", "sont", "je", "j'ai", "suis", "avec", "pour", "dans", "pas", "mais", "comment", "quoi", "quel", "quelle", "quels", "mon", "ma", "mes", "son", "sa", "ses", "parce", "aussi", "il", "elle", "nous", "vous", "peut", "dois", "sur", "depuis", "quand", "où", "oui", "très", "fièvre", "douleur", "traitement", "cancer", "sein", "qu'est-ce"]),
-    "de": set(["der", "die", "das", "und", "ist", "sind", "ich", "habe", "bin", "mit", "für", "nicht", "aber", "wie", "was", "welche", "mein", "meine", "sein", "seine", "weil", "auch", "es", "gibt", "kann", "muss", "auf", "seit", "wenn", "wo", "ja", "sehr", "fieber", "schmerzen", "behandlung", "krebs", "brustkrebs", "nebenwirkungen"]),
-    "pt": set(["o", "os", "as", "que", "de", "do", "da", "dos", "das", "por", "para", "com", "uma", "é", "são", "estou", "tenho", "tem", "muito", "mas", "como", "qual", "quais", "meu", "minha", "seu", "sua", "porque", "também", "há", "posso", "pode", "devo", "sobre", "desde", "quando", "onde", "sim", "eu", "você", "febre", "dor", "tratamento", "câncer", "cancro", "mama"]),
-    "it": set(["il", "lo", "la", "gli", "le", "che", "di", "del", "della", "per", "con", "una", "è", "sono", "sto", "ho", "ha", "molto", "ma", "come", "quale", "quali", "mio", "mia", "suo", "sua", "perché", "anche", "c'è", "posso", "può", "devo", "su", "da", "quando", "dove", "sì", "io", "lei", "febbre", "dolore", "trattamento", "cancro", "seno"]),
-    "nl": set(["de", "het", "een", "en", "is", "zijn", "ik", "heb", "ben", "met", "voor", "niet", "maar", "hoe", "wat", "welke", "mijn", "zijn", "omdat", "ook", "er", "kan", "moet", "op", "sinds", "wanneer", "waar", "ja", "heel", "koorts", "pijn", "behandeling", "kanker", "borstkanker"]),
-    "pl": set(["i", "w", "z", "na", "nie", "jest", "są", "mam", "jestem", "się", "co", "jak", "jaki", "jaka", "moje", "mój", "moja", "ale", "bo", "też", "czy", "mogę", "muszę", "od", "kiedy", "gdzie", "tak", "bardzo", "gorączka", "ból", "leczenie", "rak", "piersi"]),
-    "vi": set(["tôi", "bị", "và", "của", "là", "có", "không", "được", "cho", "với", "những", "các", "một", "này", "khi", "nào", "gì", "bác", "sĩ", "ung", "thư", "vú", "sốt", "đau", "điều", "trị", "thuốc"]),
-}  # fmt: skip
-_ENGLISH = set(
-    [
-        "the",
-        "and",
-        "is",
-        "are",
-        "i",
-        "i'm",
-        "my",
-        "me",
-        "you",
-        "it",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "what",
-        "how",
-        "can",
-        "do",
-        "does",
-        "should",
-        "will",
-        "have",
-        "has",
-        "was",
-        "not",
-        "but",
-        "this",
-        "that",
-        "about",
-        "from",
-        "at",
-        "be",
-        "been",
-        "am",
-        "when",
-        "which",
-        "who",
-        "why",
-        "where",
-        "side",
-        "effects",
-        "treatment",
-        "cancer",
-        "breast",
-        "pain",
-        "fever",
-    ]
-)
-_LANGUAGE_NAMES = {
-    "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian", "nl": "Dutch",
-    "pl": "Polish", "vi": "Vietnamese", "Cjk": "Chinese or Japanese", "Arabic": "Arabic", "Hebrew": "Hebrew",
-    "Greek": "Greek", "Hangul": "Korean", "Hiragana": "Japanese", "Katakana": "Japanese", "Thai": "Thai",
-}  # fmt: skip
+import yaml
+
+_TABLES = yaml.safe_load((Path(__file__).parent / "vocab" / "languages.yaml").read_text(encoding="utf-8"))
+_STOPWORDS: dict[str, frozenset[str]] = {code: frozenset(words) for code, words in _TABLES["stopwords"].items()}
+_ENGLISH: frozenset[str] = frozenset(_TABLES["english"])
+_LANGUAGE_NAMES: dict[str, str] = _TABLES["names"]
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 

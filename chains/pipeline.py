@@ -5,7 +5,8 @@
 
 Each stage lives in ``chains/stages.py`` and returns a reply only when the turn ends there. ``OncoGuide`` is
 built once per process (knowledge base, vocabulary, triage, answer engine, optional LLM clients); each
-conversation is a ``ConversationState``.
+conversation is a ``ConversationState``. It opens the index ``loaders.ingest`` built and never builds one:
+a missing, empty or out-of-date index raises ``IndexNotReady``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from chains import stages
 from chains.answer_base import AnswerEngine
+from chains.chroma_client import shared_chroma_client
 from chains.composer import ComposerEngine
+from chains.index import COLLECTION_NAME, INDEX_VERSION
 from chains.llm import LLMRewriter
 from chains.memory import ConversationState
 from chains.profile_llm import LLMProfileExtractor
@@ -30,7 +34,6 @@ from chains.triage.llm_check import LLMTriageCheck, TriageVerdict
 from chains.turn import PipelineHooks, Turn
 from chains.types import Reply
 from chains.vocabulary import Vocabulary, default_vocabulary
-from loaders.ingest import ensure_index as refresh_index
 
 __all__ = ["STARTER_QUESTIONS", "OncoGuide", "PipelineHooks"]
 log = logging.getLogger("oncoguide.pipeline")
@@ -51,6 +54,35 @@ STAGES: list[Stage] = [
     stages.second_opinion,
     stages.answer,
 ]
+
+
+class IndexNotReady(RuntimeError):
+    """The knowledge-base index is missing, empty or built for another ``INDEX_VERSION``: run the ingest."""
+
+
+def check_index(where: Path, collection_name: str = COLLECTION_NAME) -> None:
+    """Raise ``IndexNotReady`` unless the index (in ``where``, or on the Chroma server ``CHROMA_URL`` names) can
+    serve this code as it stands.
+
+    Building it is ``loaders.ingest``'s job (``make run`` runs ``make index`` first). Any other fault opening
+    it (a damaged folder, a server that does not answer) is raised as it is."""
+    build = "build it with `make index` (python -m loaders.ingest)"
+    server = get_settings().chroma_url
+    if not server and not where.exists():
+        raise IndexNotReady(f"there is no knowledge-base index at {where}: {build}")
+    place = server or where
+    client = shared_chroma_client(where)
+    if collection_name not in {getattr(c, "name", c) for c in client.list_collections()}:
+        raise IndexNotReady(f"the knowledge-base index at {place} has no collection {collection_name!r}: {build}")
+    collection = client.get_collection(collection_name)
+    version = (collection.metadata or {}).get("index_version")
+    if version != INDEX_VERSION:
+        raise IndexNotReady(
+            f"the knowledge-base index at {place} was built as {version!r}, this code reads {INDEX_VERSION!r}: "
+            f"re{build}"
+        )
+    if collection.count() == 0:
+        raise IndexNotReady(f"the knowledge-base index at {place} is empty: {build}")
 
 
 class OncoGuide:
@@ -79,10 +111,10 @@ class OncoGuide:
         self.topic = default_topic_classifier()
 
     @classmethod
-    def build(cls, settings: Settings | None = None, ensure_index: bool = True) -> OncoGuide:
+    def build(cls, settings: Settings | None = None) -> OncoGuide:
+        """Open the index and load the models; raises ``IndexNotReady`` when the index must be (re)built first."""
         settings = settings or get_settings()
-        if ensure_index and settings.ingest_on_start:
-            refresh_index(settings)
+        check_index(settings.chroma_dir)
         kb = KnowledgeBase.open(settings.chroma_dir)
         composer = ComposerEngine(kb)
         engine: AnswerEngine = composer

@@ -9,10 +9,10 @@ import yaml
 
 from chains.answer_base import AnswerDraft, disclaimer, sources_block
 from chains.cancer_types import ANY, CancerType, cancer_types
-from chains.clarify import normalise_short
 from chains.language import LanguageCheck, language_name
 from chains.prompts import load_prompt
 from chains.settings import Settings
+from chains.text.normalise import short_form
 from chains.triage.grading import Triage
 from chains.turn import Turn
 from chains.types import Reply, ReplyKind
@@ -121,7 +121,7 @@ def not_english_text(settings: Settings, language: LanguageCheck) -> str:
 
 def small_talk_text(text: str) -> tuple[str, list[str]]:
     """The reply to a greeting, thanks or acknowledgement, and the starter questions after a greeting."""
-    short = normalise_short(text)
+    short = short_form(text)
     if short.startswith(("hi", "hello", "hey", "good")):
         return _small_talk_texts()["greeting"], STARTER_QUESTIONS[:3]
     key = "thanks" if "thank" in short or short in ("thx", "ty") else "ack"

@@ -60,11 +60,6 @@ class Settings(BaseSettings):
         description="Chroma server (`chroma run`) holding the index, e.g. http://127.0.0.1:8001; "
         "default: the embedded Chroma in the data dir.",
     )
-    ingest_on_start: bool = Field(
-        True,
-        description="Bring the index up to date when the app starts. A cluster sets it to false in its app "
-        "processes and runs `python -m loaders.ingest` once, so several processes do not write the index at once.",
-    )
     keep_uploads: bool = Field(False, description="Keep uploaded files after reading them.")
     upload_max_mb: float = Field(5.0, description="Largest upload accepted, in MB.")
 

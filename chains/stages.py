@@ -16,7 +16,6 @@ from chains.clarify import (
     clarification_message,
     is_small_talk,
     merge_reply,
-    normalise_short,
 )
 from chains.input_checks import check_input
 from chains.language import check_language
@@ -45,6 +44,7 @@ from chains.safety import (
 )
 from chains.spelling import correct_spelling
 from chains.text.context import QUESTION_START
+from chains.text.normalise import short_form
 from chains.triage.grading import Triage
 from chains.turn import Turn
 from chains.types import Reply
@@ -173,7 +173,7 @@ async def clarify(guide: OncoGuide, turn: Turn) -> Reply | None:
         turn.interpretation_note = display_safe(merged.interpretation_note) if merged.interpretation_note else None
         state.pending = None
         return None
-    if is_small_talk(text) and (turn.history or normalise_short(text) in ("hi", "hello", "hey")):
+    if is_small_talk(text) and (turn.history or short_form(text) in ("hi", "hello", "hey")):
         body, suggestions = small_talk_text(text)
         return reply(guide.settings, turn, "answer", body, remember=text, suggestions=suggestions)
     has_referent = bool(

@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz.distance import Indel
+
+from chains.text.normalise import edit_distance
+
 VOCAB_DIR = Path(__file__).parent / "vocab"
 WORD_RE = re.compile(r"[a-z][a-z0-9'\-/+]*", re.IGNORECASE)
 NUMBER_WITH_UNIT = re.compile(
@@ -36,28 +40,6 @@ ENGLISH_CAP = 900.0
 FOLLOWER_BONUS = 2500.0  # the word usually follows the previous word in a domain phrase ("hodgkin lymphoma")
 BASE_VERB_BONUS = 400.0  # after "to"/a modal, a base verb ("how to diagnos" → diagnose) is likelier
 PHRASE_WEIGHT = 10
-VERB_MARKERS = frozenset(
-    {
-        "to",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "may",
-        "might",
-        "must",
-        "cannot",
-        "can't",
-        "cant",
-        "dont",
-        "don't",
-        "doesnt",
-        "doesn't",
-        "didnt",
-        "didn't",
-    }
-)
 MIN_ENGLISH_FREQ = 50  # completions from general English need at least this corpus frequency
 
 
@@ -136,31 +118,15 @@ def _deletes(word: str, depth: int) -> set[str]:
     return found
 
 
-def edit_distance(a: str, b: str, cap: int = 3) -> int:
-    """Optimal-string-alignment distance (adjacent swaps count once), stopping early past ``cap``."""
-    if abs(len(a) - len(b)) > cap:
-        return cap + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > cap:
-            return cap + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
 def _is_keyboard_slip(typed: str, candidate: str) -> bool:
     """One substituted character that sits next to the intended key (``5aking`` → ``taking``)."""
     if len(typed) != len(candidate):
         return False
     diffs = [(a, b) for a, b in zip(typed, candidate, strict=True) if a != b]
     return len(diffs) == 1 and diffs[0][1] in KEYBOARD_NEAR.get(diffs[0][0], set())
+
+
+VERB_MARKERS = load_word_list(VOCAB_DIR / "verb_markers.txt")  # after these a base verb is likelier
 
 
 class Vocabulary:
@@ -417,10 +383,9 @@ class Vocabulary:
 
 
 def _close(a: str, b: str) -> bool:
-    """Within two edits (difflib ratio as a cheap stand-in for edit distance on short words)."""
-    from difflib import SequenceMatcher
-
-    return SequenceMatcher(None, a, b).ratio() >= 0.8
+    """An alias close enough to its canonical name to be a misspelling of it: 80 % of their letters shared in
+    order (not an edit-distance bound: "pegfilgrastim" is no misspelling of "filgrastim")."""
+    return Indel.normalized_similarity(a, b) >= 0.8
 
 
 def _distinct_stems(words: list[str]) -> list[str]:

@@ -127,7 +127,7 @@ start_apps() {
     root="$CLUSTER_DIR/app-$i"
     (cd "$ROOT" && "$PY" -c 'import sys; from pathlib import Path; from bench.local_server import make_app_root
 make_app_root(Path(sys.argv[1]))' "$root")
-    (cd "$ROOT" && CHAINLIT_APP_ROOT="$root" ONCOGUIDE_INGEST_ON_START=false \
+    (cd "$ROOT" && CHAINLIT_APP_ROOT="$root" \
       exec nohup "$ROOT/.venv/bin/chainlit" run app.py --headless --host 127.0.0.1 --port "$port") \
       >"$LOGS/app-$i.log" 2>&1 &
     echo $! >"$RUN/app-$i.pid"

@@ -2,7 +2,8 @@
 
 Unchanged documents (same fingerprint) are skipped, changed ones re-embedded, deleted ones removed.
 A file that cannot be read is reported with its reason and the rest still load. Documents whose
-``reviewed`` date is older than the review window are listed as due for review at every run.
+``reviewed`` date is older than the review window are listed as due for review at every run. A finished
+run stamps the collections with ``INDEX_VERSION``: the server opens only an index stamped with its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from chains.chroma_client import chroma_client
 from chains.embeddings import get_encoder
 from chains.index import (
     COLLECTION_NAME,
+    INDEX_VERSION,
     SourceDocument,
     chunk_document,
     open_collection,
@@ -151,8 +153,20 @@ def ingest(
             bar.update(1)
     if bar:
         bar.close()
+    for finished in (collection, units):
+        _stamp_version(finished)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _stamp_version(collection) -> None:
+    """Record that every document in ``collection`` is now indexed as ``INDEX_VERSION`` says (the stamp set
+    when it was created stays behind when chunking or the model changes; Chroma refuses ``hnsw:`` keys here,
+    and keeps the distance in the collection's configuration)."""
+    metadata = dict(collection.metadata or {})
+    if metadata.get("index_version") != INDEX_VERSION:
+        kept = {key: value for key, value in metadata.items() if not key.startswith("hnsw:")}
+        collection.modify(metadata={**kept, "index_version": INDEX_VERSION})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,7 +69,7 @@ def indexed_kb(settings):
 def guide(indexed_kb, settings):
     from chains.pipeline import OncoGuide
 
-    return OncoGuide.build(settings, ensure_index=False)
+    return OncoGuide.build(settings)
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +78,7 @@ def breast_clinic_guide(indexed_kb, settings):
     written for OncoGuide's breast-clinic widget, where "my tumour" and "the stages" mean breast cancer."""
     from chains.pipeline import OncoGuide
 
-    return OncoGuide.build(settings.model_copy(update={"default_cancer_type": "breast"}), ensure_index=False)
+    return OncoGuide.build(settings.model_copy(update={"default_cancer_type": "breast"}))
 
 
 @pytest.fixture(scope="module")

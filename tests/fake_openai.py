@@ -143,4 +143,4 @@ def build_llm_guide(data_dir, base_url: str):
         llm_timeout_s=2.0,
     )
     assert settings.llm_enabled
-    return OncoGuide.build(settings, ensure_index=False)
+    return OncoGuide.build(settings)

@@ -58,7 +58,7 @@ def test_ingest_and_answers_through_a_chroma_server(tmp_path: Path) -> None:
         )
         assert "added 0, updated 0, unchanged 3" in again.stderr, again.stderr[-2000:]
 
-        [reply] = run_chat(["What are the side effects of tamoxifen?"], {**env, "ONCOGUIDE_INGEST_ON_START": "false"})
+        [reply] = run_chat(["What are the side effects of tamoxifen?"], env)
     assert reply["kind"] == "answer"
     assert "tamoxifen" in reply["text"].lower()
     assert reply["sources"][0]["doc_id"] == "tamoxifen"

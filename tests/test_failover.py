@@ -61,7 +61,6 @@ def cluster(indexed_kb, settings, session_dir: Path, postgres_url: str) -> Itera
             env = {
                 "ONCOGUIDE_DATA_DIR": str(data_dir),  # no index here: it is the Chroma server's
                 "CHROMA_URL": chroma_url,
-                "ONCOGUIDE_INGEST_ON_START": "false",
                 "DATABASE_URL": postgres_url,
                 "ONCOGUIDE_AUTH": "password",
                 "ONCOGUIDE_USERS": f"{USER}:{hash_password(PASSWORD)}",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from chains.index import open_client, open_collection
+from chains.pipeline import IndexNotReady, check_index
 from loaders.ingest import ingest
 
 DOC = """---
@@ -137,6 +138,23 @@ def test_stale_documents_are_listed_for_review_at_every_ingest(workspace):
     for _ in range(2):  # listed again even when nothing changed
         report = ingest([kb], chroma_dir=chroma, collection_name=name, today=today)
         assert report.due_for_review == ["stale (reviewed 2024-01-15)"]
+
+
+def test_the_pipeline_opens_only_an_index_the_ingest_finished_for_this_version(workspace):
+    """The server never builds the index: it refuses a missing one, and one built for other chunking or
+    another model, until the ingest has (re)built it."""
+    kb, chroma, name = workspace
+    with pytest.raises(IndexNotReady, match="no knowledge-base index"):
+        check_index(chroma, name)
+    write_doc(kb, "alpha", "neutrophils")
+    ingest([kb], chroma_dir=chroma, collection_name=name)
+    check_index(chroma, name)
+    open_client(chroma).get_collection(name).modify(metadata={"index_version": "v0|an older model"})
+    with pytest.raises(IndexNotReady, match="was built as 'v0"):
+        check_index(chroma, name)
+    ingest([kb], chroma_dir=chroma, collection_name=name)  # nothing to re-embed here, but the run stamps it
+    check_index(chroma, name)
+    assert doc_ids(chroma, name) == {"alpha"}  # the collection keeps its documents (and cosine distance)
 
 
 def test_the_shipped_knowledge_base_loads_cleanly(indexed_kb, settings):

@@ -1,4 +1,4 @@
-"""Every rule in the safety and context rule books has an id and examples, and its examples behave as documented."""
+"""Every rule in the safety, context and clarify rule books has an id and examples, and its examples behave as documented."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ BOOKS = [
     ROOT / "chains/safety/scope_rules.yaml",
     ROOT / "chains/safety/output_rules.yaml",
     ROOT / "chains/text/context_rules.yaml",
+    ROOT / "chains/vocab/clarify.yaml",
 ]
+RAW_TEXT_BOOKS = {"output_rules", "clarify"}  # matched against the text as written, not the normalised message
 RULES = [(path, rule_id) for path in BOOKS for rule_id in load_rules(path).rules]
 
 
@@ -25,7 +27,7 @@ def test_every_rule_has_examples_that_it_matches(path: Path, rule_id: str) -> No
     rule = load_rules(path).rules[rule_id]
     assert rule.examples, f"{rule_id} has no examples"
     for example in rule.examples:
-        text = example if path.stem == "output_rules" else normalise(example)
+        text = example if path.stem in RAW_TEXT_BOOKS else normalise(example)
         assert rule.pattern.search(text), f"{rule_id} does not match its example {example!r}"
 
 
@@ -67,3 +69,9 @@ def test_a_duplicate_rule_id_is_refused(tmp_path: Path) -> None:
     book.write_text("rules:\n- id: r\n  pattern: a\n- id: r\n  pattern: b\n")
     with pytest.raises(ValueError, match="used twice"):
         RuleBook(book)
+
+
+def test_every_clarify_word_list_is_read() -> None:
+    source = (ROOT / "chains/clarify.py").read_text(encoding="utf-8")
+    unread = [name for name in load_rules(BOOKS[4]).tables["words"] if f'"{name}"' not in source]
+    assert not unread, f"word lists in clarify.yaml that chains/clarify.py never reads: {unread}"

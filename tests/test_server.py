@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from bench.ws_client import ChainlitClient
@@ -85,6 +87,29 @@ async def test_a_failing_pipeline_still_answers_every_message_kindly(session_dir
         assert len(turn.assistant) == 1, turn
         assert "something went wrong on my side" in turn.text and "**112**" in turn.text
         assert "Traceback" not in turn.text and "Error" not in turn.text
+
+
+async def test_without_an_index_the_server_says_the_library_is_being_prepared(session_dir, settings):
+    """The server builds no index (that is ``loaders.ingest``'s job): without one it says so in its log and,
+    kindly, to the patient with the urgent numbers; once the index is there the next message is answered."""
+    data_dir = session_dir / "no-index-yet"
+    data_dir.mkdir(exist_ok=True)
+    env = {"ONCOGUIDE_AUTH": "none", "ONCOGUIDE_DATA_DIR": str(data_dir), "ONCOGUIDE_EMERGENCY_NUMBER": "112"}
+    with chainlit_server(env, log_name="no-index") as base_url:
+        client = ChainlitClient(base_url)
+        await client.connect()
+        try:
+            waiting = await client.ask("what are the side effects of letrozole?")
+            assert not (data_dir / "chroma").exists(), "the server must not build the index itself"
+            shutil.copytree(settings.chroma_dir, data_dir / "chroma")  # what `make index` leaves behind
+            answered = await client.ask("what are the side effects of letrozole?")
+        finally:
+            await client.close()
+    assert len(waiting.assistant) == 1 and "being prepared" in waiting.text and "**112**" in waiting.text
+    assert "Traceback" not in waiting.text
+    assert "Letrozole" in answered.text and "**Sources**" in answered.text
+    log = next(session_dir.glob("no-index-*.log")).read_text()
+    assert "OncoGuide cannot answer until the index is built" in log and "make index" in log
 
 
 async def test_triage_question_buttons_route_the_held_back_message(server):

@@ -7,8 +7,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import blingfire
 import yaml
+
+from chains.text.sentences import sentences as split_sentences
 
 _DATA = yaml.safe_load((Path(__file__).parent / "asks.yaml").read_text(encoding="utf-8"))
 REFERRING_WORDS = frozenset(_DATA["referring_words"])
@@ -32,8 +33,7 @@ def the_ask(message: str) -> str:
 
     clauses: list[str] = []
     pieces = _AFTER_QUESTION_MARK.split(message.strip())  # "whats a port? my nurse said…": blingfire keeps these
-    sentences = [s for piece in pieces for s in blingfire.text_to_sentences(piece).split("\n")]
-    for sentence in sentences:
+    for sentence in (s for piece in pieces for s in split_sentences(piece)):
         if sentence.strip().endswith("?") and not _CLAUSE_BREAK.search(sentence):
             clauses.append(sentence.strip())
             continue

@@ -1,8 +1,12 @@
-"""Message normalising for rule matching: lower case, straight quotes, contractions and common typos.
+"""The text utilities every stage shares: the normalised forms of a message and the one edit distance.
 
-The tables (contractions, misspellings seen in patient messages, long symptom words that accept one typo)
-live in ``normalise.yaml``. A long symptom word also matches with one edit (insertion, deletion,
-substitution or swap); the first letter must match, and real words one edit away are protected.
+``normalise`` is the form rules match: lower case, straight quotes, contractions and common typos. The tables
+(contractions, misspellings seen in patient messages, long symptom words that accept one typo) live in
+``normalise.yaml``. A long symptom word also matches with one edit (insertion, deletion, substitution or
+swap); the first letter must match, and real words one edit away are protected. ``short_form`` is the form
+whole short messages ("ok thanks", "hi there") are matched in. ``edit_distance`` is rapidfuzz's
+optimal-string-alignment distance, used for every typo and spelling decision. Sentences are split in
+``chains.text.sentences``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
+from rapidfuzz.distance import OSA
 
 _TABLES = yaml.safe_load((Path(__file__).parent / "normalise.yaml").read_text(encoding="utf-8"))
 _CONTRACTIONS: dict[str, str] = _TABLES["contractions"]
@@ -35,17 +40,9 @@ def _fuzzy_index() -> dict[str, tuple[str, ...]]:
     return {key: tuple(sorted(values)) for key, values in index.items()}
 
 
-def one_edit(a: str, b: str) -> bool:
-    """Damerau-Levenshtein distance between a and b is exactly one."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diffs) == 1 or (
-            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+def edit_distance(a: str, b: str, cap: int = 3) -> int:
+    """Optimal-string-alignment distance (an adjacent swap counts once); any distance past ``cap`` is ``cap + 1``."""
+    return OSA.distance(a, b, score_cutoff=cap)
 
 
 @lru_cache(maxsize=4096)
@@ -64,9 +61,14 @@ def _normalise_word(word: str) -> str:
     matches = sorted(
         t
         for t in candidates
-        if t[0] == word[0] and one_edit(word, t) and not (t.startswith(word) or word.startswith(t))
+        if t[0] == word[0] and edit_distance(word, t, 1) == 1 and not (t.startswith(word) or word.startswith(t))
     )
     return matches[0] if len(matches) == 1 else word
+
+
+def short_form(text: str) -> str:
+    """Lower case, letters and spaces only: the form short replies and greetings are matched in."""
+    return re.sub(r"[^a-z ]", "", text.lower()).strip()
 
 
 def normalise(text: str) -> str:

@@ -15,6 +15,11 @@ _NUMBERED = re.compile(r"^\d+[.)]\s+")
 ANNOUNCING_WORDS = 10  # a short sentence right before a list introduces it, even without a colon
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of plain text, stripped, empty ones left out."""
+    return [s.strip() for s in blingfire.text_to_sentences(text).split("\n") if s.strip()]
+
+
 @lru_cache(maxsize=16384)
 def split_units(text: str) -> tuple[str, ...]:
     """The bullets and sentences of a Markdown passage, in order."""
@@ -28,7 +33,7 @@ def split_units(text: str) -> tuple[str, ...]:
         elif _NUMBERED.match(stripped):
             units.append(_NUMBERED.sub("", stripped))
         else:
-            units.extend(s.strip() for s in blingfire.text_to_sentences(stripped).split("\n") if s.strip())
+            units.extend(sentences(stripped))
     return tuple(unit for unit in units if unit)
 
 
@@ -48,8 +53,8 @@ def units_with_lead_in(text: str) -> tuple[tuple[str, str], ...]:
             out.append((_NUMBERED.sub("", stripped[2:] if stripped[:2] in ("- ", "* ") else stripped).strip(), lead_in))
             last_sentence = ""
             continue
-        sentences = [s.strip() for s in blingfire.text_to_sentences(stripped).split("\n") if s.strip()]
-        out.extend((sentence, "") for sentence in sentences)
-        lead_in = sentences[-1] if sentences and sentences[-1].endswith(":") else ""
-        last_sentence = sentences[-1] if sentences else ""
+        said = sentences(stripped)
+        out.extend((sentence, "") for sentence in said)
+        lead_in = said[-1] if said and said[-1].endswith(":") else ""
+        last_sentence = said[-1] if said else ""
     return tuple((unit, lead) for unit, lead in out if unit)

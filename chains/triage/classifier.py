@@ -23,7 +23,6 @@ import sklearn.linear_model
 import sklearn.pipeline  # noqa: F401
 
 MODEL_PATH = Path(__file__).with_name("model.joblib")
-URGENCIES = ("green", "amber", "red")
 CONTEXT_TURNS = 2  # earlier patient messages joined to the message, as in training
 
 
