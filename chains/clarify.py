@@ -217,10 +217,12 @@ def _ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[boo
         return False, last  # "the doctors won't tell me which", "not sure which", "no idea why"
     if last == "for" and "how long" in " ".join(clause):
         return False, last  # "how long will I be on letrozole for"
-    if last in ELLIPTICAL_AUXILIARIES and previous in SUBJECT_PRONOUNS and not had_ellipsis:
-        before = words[-3] if len(words) > 2 else ""
+    adverb = previous in _WORDS["elliptical_adverbs"] and len(words) > 2  # "while he still can"
+    subject, before = (words[-3], words[-4] if len(words) > 3 else "") if adverb else (previous, "")
+    if last in ELLIPTICAL_AUXILIARIES and subject in SUBJECT_PRONOUNS and not had_ellipsis:
+        before = before or (words[-3] if len(words) > 2 and not adverb else "")
         if before not in _WORDS["elliptical_blockers"]:
-            return False, last  # "I don't think I can", "yes she did"
+            return False, last  # "I don't think I can", "yes she did", "while he still can"
     if last in AUXILIARIES and previous in PRONOUNS and any(w in WH_WORDS for w in words[:-2]):
         return False, last  # "I don't know what it is"
     if last in _WORDS["copulas"] - {"be"} and not had_ellipsis and previous not in FUNCTION_WORDS and "what" in clause:
