@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, validation_alias="DATABASE_URL", description="PostgreSQL URL; default: SQLite in the data dir."
     )
+    file_store: Literal["local", "s3", "none"] = Field(
+        "local",
+        description="Where a thread's elements (source cards) are kept for resume: local (<data_dir>/files) | "
+        "s3 (ONCOGUIDE_FILE_STORE_BUCKET; needs boto3) | none",
+    )
+    file_store_bucket: str | None = Field(None, description="The bucket for ONCOGUIDE_FILE_STORE=s3.")
     keep_uploads: bool = Field(False, description="Keep uploaded files after reading them.")
     upload_max_mb: float = Field(5.0, description="Largest upload accepted, in MB.")
 
