@@ -88,7 +88,7 @@ async def on_review_profile(action: cl.Action) -> None:
 @cl.action_callback("remove_fact")
 @ui.always_replies
 async def on_remove_fact(action: cl.Action) -> None:
-    await action.remove()  # that fact is gone: its button is spent
+    await ui.remove_button(action)  # that fact is gone: its button is spent
     await ui.remove_fact(action.payload["field"], action.payload["value"])
 
 

@@ -73,7 +73,9 @@ def data_layer_factory(settings: Settings) -> Callable[[], OncoGuideDataLayer]:
         if not layer:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             _run_in_thread(lambda: ensure_schema(settings.sqlalchemy_url))
-            layer.append(OncoGuideDataLayer(settings.sqlalchemy_url))
+            from chains.file_store import storage_client
+
+            layer.append(OncoGuideDataLayer(settings.sqlalchemy_url, storage_client(settings), settings.keep_uploads))
         return layer[0]
 
     return factory

@@ -27,6 +27,7 @@ import chainlit as cl
 # the main thread before the build starts, removes the race (seen as a rare PostgreSQL resume-test failure).
 import chromadb.api.rust  # noqa: F401
 import yaml
+from chainlit.utils import utc_now
 
 from chains.clarify import SOMETHING_ELSE
 from chains.memory import ConversationState
@@ -43,6 +44,9 @@ P = ParamSpec("P")
 STATE_KEY = "oncoguide_conversation"
 PROPOSAL_KEY = "oncoguide_profile_proposal"
 SPENDABLE_KEY = "oncoguide_spendable_actions"  # message id -> the one-time buttons shown under it
+# Message id -> the buttons still shown under it, saved with the thread's state: Chainlit does not store
+# actions, and a resumed thread must show the buttons that still work (spent ones stay gone).
+BUTTONS_KEY = "oncoguide_buttons"
 # Buttons that answer a question (a clarification's options, Yes/No on a record): once one is pressed the
 # question is answered, and all of them go, so none can be pressed twice or after the fact.
 ONE_TIME_ACTIONS = {"clarify_option", "something_else", "accept_profile", "reject_profile"}
@@ -159,7 +163,18 @@ async def current_state(guide: OncoGuide) -> ConversationState:
 
 
 async def persist(state: ConversationState) -> None:
-    await save_state(cl.context.session.thread_id, state.to_dict())
+    """Save the conversation with what the page shows beyond Chainlit's own steps: the live buttons and a
+    record proposal waiting for its yes or no."""
+    saved = state.to_dict()
+    saved["ui"] = {"buttons": cl.user_session.get(BUTTONS_KEY) or {}, "proposal": cl.user_session.get(PROPOSAL_KEY)}
+    await save_state(cl.context.session.thread_id, saved)
+
+
+async def persist_session() -> None:
+    """Save this session's conversation, if it has one yet."""
+    state: ConversationState | None = cl.user_session.get(STATE_KEY)
+    if state is not None:
+        await persist(state)
 
 
 # --- the profile panel ------------------------------------------------------------------------------
@@ -214,7 +229,7 @@ async def review_profile() -> None:
     ]
     actions.append(cl.Action(name="forget_profile", payload={}, label="Forget all of it", icon="eraser"))
     text = "Here is what I know about you. Tap anything that is wrong to remove it, or tell me the correct detail.\n\n"
-    await cl.Message(content=text + profile_markdown(state.profile), actions=actions).send()
+    await send_with_buttons(cl.Message(content=text + profile_markdown(state.profile), actions=actions), streamed=False)
 
 
 async def remove_fact(field_name: str, value: str) -> None:
@@ -273,29 +288,74 @@ async def accept_proposal(accept: bool) -> None:
     state.profile = state.profile.merge(PatientProfile.from_dict(proposal))
     await persist(state)
     added = ui_texts()["profile_added"]
-    await cl.Message(content=f"{added}\n\n{profile_markdown(state.profile)}", actions=profile_actions()).send()
+    message = cl.Message(content=f"{added}\n\n{profile_markdown(state.profile)}", actions=profile_actions())
+    await send_with_buttons(message, streamed=False)
 
 
 # --- buttons --------------------------------------------------------------------------------------------
 async def send_with_buttons(message: cl.Message, streamed: bool) -> None:
-    """Send (or finish streaming) ``message`` and remember its one-time buttons, so pressing one spends all."""
+    """Send (or finish streaming) ``message``, remember its one-time buttons, so pressing one spends all, and
+    save its buttons with the thread, so a resumed thread shows them again."""
     if streamed:
         await message.update()
     else:
         await message.send()
-    one_time = [a for a in message.actions if a.name in ONE_TIME_ACTIONS]
+    remember_buttons(message.id, message.actions)
+    await persist_session()
+
+
+def remember_buttons(message_id: str, actions: list[cl.Action]) -> None:
+    # New dicts each time, never changed in place: on resume Chainlit fills the user session from the thread's
+    # metadata by a shallow copy, and an Action put into a dict it shares would reach the thread it sends.
+    one_time = [a for a in actions if a.name in ONE_TIME_ACTIONS]
     if one_time:
-        spendable: dict[str, list[cl.Action]] = cl.user_session.get(SPENDABLE_KEY) or {}
-        spendable[message.id] = one_time
+        spendable: dict[str, list[cl.Action]] = dict(cl.user_session.get(SPENDABLE_KEY) or {})
+        spendable[message_id] = one_time
         cl.user_session.set(SPENDABLE_KEY, spendable)
+    if actions:
+        buttons: dict[str, list[dict]] = dict(cl.user_session.get(BUTTONS_KEY) or {})
+        buttons[message_id] = [{k: v for k, v in a.to_dict().items() if k != "forId"} for a in actions]
+        cl.user_session.set(BUTTONS_KEY, buttons)
+
+
+def forget_buttons(message_id: str | None, action_ids: set[str]) -> None:
+    buttons: dict[str, list[dict]] = dict(cl.user_session.get(BUTTONS_KEY) or {})
+    if message_id in buttons:
+        buttons[message_id] = [b for b in buttons[message_id] if b.get("id") not in action_ids]
+        if not buttons[message_id]:
+            del buttons[message_id]
+        cl.user_session.set(BUTTONS_KEY, buttons)
 
 
 async def spend_buttons(action: cl.Action) -> None:
     """The question ``action`` answered is settled: remove its one-time buttons from the chat."""
-    spendable: dict[str, list[cl.Action]] = cl.user_session.get(SPENDABLE_KEY) or {}
-    for spent in spendable.pop(action.forId, None) or [action]:
-        await spent.remove()
+    spendable: dict[str, list[cl.Action]] = dict(cl.user_session.get(SPENDABLE_KEY) or {})
+    spent = spendable.pop(action.forId, None) or [action]
+    for button in spent:
+        await button.remove()
     cl.user_session.set(SPENDABLE_KEY, spendable)
+    forget_buttons(action.forId, {b.id for b in spent} | {action.id})
+    await persist_session()
+
+
+async def remove_button(action: cl.Action) -> None:
+    """One button is used up (a fact removed): it goes from the chat and from the saved thread."""
+    await action.remove()
+    forget_buttons(action.forId, {action.id})
+    await persist_session()
+
+
+async def restore_buttons(saved_ui: dict) -> None:
+    """Show a resumed thread's live buttons again under their messages, and the proposal they answer."""
+    buttons: dict[str, list[dict]] = saved_ui.get("buttons") or {}
+    cl.user_session.set(PROPOSAL_KEY, saved_ui.get("proposal"))
+    cl.user_session.set(SPENDABLE_KEY, {})  # what the session metadata carried over is replaced, not added to
+    cl.user_session.set(BUTTONS_KEY, {})
+    for message_id, saved in buttons.items():
+        actions = [cl.Action(**b) for b in saved]
+        remember_buttons(message_id, actions)
+        for action in actions:
+            await action.send(for_id=message_id)
 
 
 # --- one turn -----------------------------------------------------------------------------------------
@@ -372,7 +432,9 @@ async def _answer(text: str) -> Reply:
     async def on_token(token: str) -> None:
         nonlocal message
         if message is None:
-            message = cl.Message(content="")
+            # Given its time now: a streamed message is persisted by update(), which sets none, and a step
+            # without one sorts before its parent when the thread is resumed (the page then drops it).
+            message = cl.Message(content="", created_at=utc_now())
         await message.stream_token(token)
 
     async def on_retrieval_start(query: str) -> None:
@@ -405,22 +467,22 @@ async def _answer(text: str) -> Reply:
     if icon:
         message.metadata = {**(message.metadata or {}), "icon": icon}
     profile_changed = state.profile.to_dict() != profile_before
-    if profile_changed and not state.profile.is_empty() and not urgent:
-        message.actions += profile_actions()
+    if not state.profile.is_empty() and not urgent:
+        # The panel is one tap away under the latest answer; review and forget under one that changed it.
+        message.actions += profile_actions() if profile_changed else profile_actions()[:1]
     message.elements = source_elements(reply, retrieved)  # type: ignore[assignment]
-    await send_with_buttons(message, streamed)
-    await persist(state)
+    await send_with_buttons(message, streamed)  # saves the state too
     return reply
 
 
 async def resume(thread: dict) -> None:
-    """Restore memory, the pending clarification and the profile from the thread's saved state."""
+    """Restore memory, the pending clarification and the profile from the thread's saved state, and the
+    buttons that still work. The profile panel is not opened unasked (on a phone it covers the thread): its
+    button under the latest answer opens it."""
     guide = await get_guide()
     saved = await load_state(thread["id"])
     state = ConversationState.from_dict(saved) if saved else guide.new_state(cl.context.session.id)
     if cl.user_session.get(STATE_KEY) is None:  # a message may already have restored it
         cl.user_session.set(STATE_KEY, state)
         log.info("conversation %s resumed: %s", thread["id"], "saved state restored" if saved else "no saved state")
-    state = cl.user_session.get(STATE_KEY)
-    if not state.profile.is_empty():
-        await show_profile_panel(state.profile)
+    await restore_buttons((saved or {}).get("ui") or {})

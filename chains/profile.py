@@ -16,12 +16,14 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from chains.cancer_types import cancer_types
 from chains.text import context
 from chains.vocabulary import EntityMention, Vocabulary
 
+SINGLE_FIELDS = ("cancer_type", "stage", "histology", "grade", "menopausal_status", "sex")
 LIST_FIELDS = (
     "receptors", "spread", "sites", "current_treatments", "past_treatments",
     "dose_changes", "dose_change_reasons", "side_effects", "goals",
@@ -220,6 +222,14 @@ _BREAST_CANCER = re.compile(
     r"you|that|this|there|when|if|idk)\b))\b",
     re.I,
 )
+# A tumour's grade as a pathology report or a patient writes it: "grade 2", "Grade II", "Nottingham grade 3".
+_GRADE = re.compile(r"\bgrade\s*[:=]?\s*(iii|ii|i|[1-3]|one|two|three)\b(?!\s*(?:/|out of|of)\s*\d)", re.I)
+_GRADE_VALUES = {"i": "1", "ii": "2", "iii": "3", "one": "1", "two": "2", "three": "3", "1": "1", "2": "2", "3": "3"}
+HISTOLOGY_VALUES = tuple(
+    line.strip()
+    for line in (Path(__file__).parent / "vocab" / "histology.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
 _STAGE = re.compile(r"\b(?:stage|stg|st)\.?\s*(0|iv|iii|ii|i|[0-4]|zero|one|two|three|four)(?:[abc])?\b", re.I)
 _ROMAN = {"0": "0", "1": "I", "2": "II", "3": "III", "4": "IV", "i": "I", "ii": "II", "iii": "III", "iv": "IV",
           "zero": "0", "one": "I", "two": "II", "three": "III", "four": "IV"}  # fmt: skip
@@ -379,6 +389,8 @@ class PatientProfile:
     cancer_type: str | None = None
     receptors: list[str] = field(default_factory=list)
     stage: str | None = None
+    histology: str | None = None
+    grade: str | None = None
     spread: list[str] = field(default_factory=list)
     sites: list[str] = field(default_factory=list)
     current_treatments: list[str] = field(default_factory=list)
@@ -405,7 +417,7 @@ class PatientProfile:
     def merge(self, new: PatientProfile) -> PatientProfile:
         """Later statements add to lists and override single values; a drug moves from current to past."""
         merged = PatientProfile.from_dict(self.to_dict())
-        for name in ("cancer_type", "stage", "menopausal_status", "sex"):
+        for name in SINGLE_FIELDS:
             if getattr(new, name):
                 setattr(merged, name, getattr(new, name))
         for name in LIST_FIELDS:
@@ -434,6 +446,11 @@ class PatientProfile:
             # Hormone receptors and HER2 are read for breast cancer; with neither, the type was not said.
             default = "breast cancer" if self.receptors else "cancer"
             facts.append(f"{disease} {self.cancer_type or default}".strip())
+        tumour = ", ".join(
+            ([self.histology] if self.histology else []) + ([f"grade {self.grade}"] if self.grade else [])
+        )
+        if tumour:
+            facts.append(tumour[0].lower() + tumour[1:])
         if self.sites:
             facts.append("spread to the " + " and ".join(self.sites))
         if self.current_treatments:
@@ -621,6 +638,7 @@ def extract_profile(message: str, vocabulary: Vocabulary) -> PatientProfile:
         sentence = _Sentence(text)
         entities = vocabulary.find_entities(text)
         _disease(sentence, profile, reading)
+        _histology(sentence, entities, profile)
         _sites(sentence, profile)
         effects = _side_effects(sentence, entities, profile)
         mentions = _treatment_mentions(sentence, entities, reading)
@@ -678,11 +696,21 @@ def _disease(sentence: _Sentence, profile: PatientProfile, reading: _Reading) ->
     for match in _STAGE.finditer(text):
         if sentence.affirmed(match.start()):
             profile.stage = _ROMAN[match.group(1).lower()]
+    for match in _GRADE.finditer(text):
+        if sentence.affirmed(match.start()):
+            profile.grade = _GRADE_VALUES[match.group(1).lower()]
     for value, pattern in _SPREAD:
         for match in pattern.finditer(text):
             worried = _WORRY.search(text[max(0, match.start() - 40) : match.start()])
             if sentence.affirmed(match.start()) and not worried:
                 _add(profile.spread, value)
+
+
+def _histology(sentence: _Sentence, entities: list[EntityMention], profile: PatientProfile) -> None:
+    """The tumour type a record or the patient names ("invasive ductal carcinoma", "IDC")."""
+    for mention in entities:
+        if mention.kind == "condition" and mention.canonical in HISTOLOGY_VALUES and sentence.affirmed(mention.start):
+            profile.histology = mention.canonical
 
 
 def _sites(sentence: _Sentence, profile: PatientProfile) -> None:
@@ -922,10 +950,10 @@ def profile_facts(profile: PatientProfile) -> list[tuple[str, str, str]]:
               "past_treatments": "had ", "dose_changes": "dose ", "dose_change_reasons": "dose change because of ",
               "side_effects": "side effect: ", "goals": "interested in "}  # fmt: skip
     facts: list[tuple[str, str, str]] = []
-    for name in ("cancer_type", "stage", "menopausal_status", "sex"):
+    for name in SINGLE_FIELDS:
         value = getattr(profile, name)
         if value:
-            facts.append((name, value, f"stage {value}" if name == "stage" else value))
+            facts.append((name, value, f"{name} {value}" if name in ("stage", "grade") else value))
     for name in LIST_FIELDS:
         for value in getattr(profile, name):
             duration = profile.treatment_durations.get(value) if name == "current_treatments" else None
@@ -962,6 +990,7 @@ RECEPTOR_VALUES = (
     "triple-negative",
 )
 STAGE_VALUES = ("0", "I", "II", "III", "IV")
+GRADE_VALUES = ("1", "2", "3")
 SPREAD_VALUES = tuple(value for value, _ in _SPREAD)
 SITE_VALUES = tuple(_SITE_NAMES)
 DOSE_CHANGE_VALUES = tuple(value for value, _ in _DOSE_CHANGE)

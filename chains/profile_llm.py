@@ -25,6 +25,8 @@ from chains.profile import (
     DURATION_PATTERN,
     GOAL_HINT,
     GOAL_VALUES,
+    GRADE_VALUES,
+    HISTOLOGY_VALUES,
     ME_WORD,
     MENOPAUSE_HINT,
     MENOPAUSE_VALUES,
@@ -52,6 +54,8 @@ DoseChange = Literal[DOSE_CHANGE_VALUES]  # type: ignore[valid-type]
 SideEffect = Literal[SIDE_EFFECT_VALUES]  # type: ignore[valid-type]
 Menopause = Literal[MENOPAUSE_VALUES]  # type: ignore[valid-type]
 Goal = Literal[GOAL_VALUES]  # type: ignore[valid-type]
+Histology = Literal[HISTOLOGY_VALUES]  # type: ignore[valid-type]
+Grade = Literal[GRADE_VALUES]  # type: ignore[valid-type]
 
 
 class ProfileFacts(BaseModel):
@@ -62,6 +66,8 @@ class ProfileFacts(BaseModel):
     cancer_type: str | None = Field(None, pattern=r"^[a-z][a-z ]{2,40} cancer$")
     receptors: list[Receptor] = []
     stage: Stage | None = None
+    histology: Histology | None = None
+    grade: Grade | None = None
     spread: list[Spread] = []
     sites: list[Site] = []
     current_treatments: list[str] = []
@@ -83,6 +89,7 @@ _CARRIERS = {
     "goals": GOAL_HINT,
     "sites": SITE,
     "stage": re.compile(r"\b(?:stage|stg|st)\b", re.I),
+    "grade": re.compile(r"\bgrade\b", re.I),
     "spread": re.compile(r"metasta|\bmets?\b|spread|oligo|advanced|early|recur|relaps|came back|returned|stage", re.I),
     "dose_changes": re.compile(
         r"dose|dosage|reduc|lower|cut|halv|half|paus|hold|held|break|stop|increas|raised|\bup(?:ped)?\b|mg", re.I
@@ -105,6 +112,8 @@ class LLMProfileExtractor:
         return load_prompt("profile_extract.md").format(
             receptors=_quoted(RECEPTOR_VALUES),
             stages=_quoted(STAGE_VALUES),
+            histologies=_quoted(HISTOLOGY_VALUES),
+            grades=_quoted(GRADE_VALUES),
             spread=_quoted(SPREAD_VALUES),
             sites=_quoted(SITE_VALUES),
             dose_changes=_quoted(DOSE_CHANGE_VALUES),
@@ -157,6 +166,10 @@ def ground(facts: ProfileFacts, message: str, vocabulary: Vocabulary) -> Patient
             setattr(profile, name, list(dict.fromkeys(getattr(facts, name))))
     if facts.stage and _CARRIERS["stage"].search(message):
         profile.stage = facts.stage
+    if facts.grade and _CARRIERS["grade"].search(message):
+        profile.grade = facts.grade
+    if facts.histology and facts.histology in {m.canonical for m in vocabulary.find_entities(message)}:
+        profile.histology = facts.histology
     if facts.menopausal_status and _CARRIERS["menopausal_status"].search(message):
         profile.menopausal_status = facts.menopausal_status
     if facts.sex and _CARRIERS["sex"].search(message):

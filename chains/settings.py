@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         description="Chroma server (`chroma run`) holding the index, e.g. http://127.0.0.1:8001; "
         "default: the embedded Chroma in the data dir.",
     )
+    file_store: Literal["local", "s3", "none"] = Field(
+        "local",
+        description="Where a thread's elements (source cards) are kept for resume: local (<data_dir>/files) | "
+        "s3 (ONCOGUIDE_FILE_STORE_BUCKET; needs boto3) | none",
+    )
+    file_store_bucket: str | None = Field(None, description="The bucket for ONCOGUIDE_FILE_STORE=s3.")
     keep_uploads: bool = Field(False, description="Keep uploaded files after reading them.")
     upload_max_mb: float = Field(5.0, description="Largest upload accepted, in MB.")
 

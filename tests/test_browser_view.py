@@ -447,3 +447,89 @@ def test_attached_file_can_be_removed_by_name(server: str, desktop: Page, tmp_pa
         expect(page.get_by_text("pathology.txt").first).to_be_visible()
         expect(page.get_by_role("button", name="Remove the attached file")).to_be_visible()
         assert_buttons_named(page)
+
+
+def test_profile_panel_reopens_from_the_latest_answer_on_desktop(server: str, desktop: Page) -> None:
+    """Item 5: after the panel is closed and the chat moves on, the latest answer still has the button."""
+    page = desktop
+    with scenario(page, "14-profile-panel-reopen-desktop"):
+        open_chat(page, server)
+        ask(page, "I have ER-positive breast cancer and I take ribociclib")
+        for question in ["What is HER2-low breast cancer?", "What does ER-positive mean?"]:
+            latest = ask(page, question)
+            latest.get_by_role("button", name="What I know about you").click()
+            facts = page.get_by_text(re.compile(r"^Your current treatment with ribociclib"))
+            expect(facts).to_be_visible()
+            page.get_by_role("button", name="Close this panel").click()
+            expect(facts).to_have_count(0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 11: when an answer finishes, its end (sources, related questions, copy and thumbs) is in view
+# --------------------------------------------------------------------------------------------------
+
+LONG_QUESTION = "What are the treatment options for prostate cancer?"
+
+
+def assert_answer_end_in_view(page: Page, frame: Locator | None, label: str) -> None:
+    last = page.locator(ASSISTANT).last
+    expect(last.get_by_role("button", name=re.compile(r"\?$")).last).to_be_visible()
+    page.evaluate(SCROLL_SETTLED_JS)
+    assert_in_view(
+        last.get_by_role("button", name=re.compile(r"\?$")).last, frame, f"{label}: the last related question"
+    )
+    assert_in_view(last.locator("button:has(> svg.lucide-copy)").first, frame, f"{label}: the copy button")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_finished_answer_ends_in_view_on_the_full_page(
+    server: str, browser: Browser, viewport: dict[str, int]
+) -> None:
+    name = "phone" if viewport is PHONE else "desktop"
+    context = new_context(browser, viewport)
+    page = context.new_page()
+    try:
+        with scenario(page, f"14-answer-end-full-page-{name}"):
+            open_chat(page, server)
+            ask(page, LONG_QUESTION)
+            assert_answer_end_in_view(page, None, f"full page, {name}")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_finished_answer_ends_in_view_in_the_widget(
+    server: str, demo_origin: str, browser: Browser, viewport: dict[str, int]
+) -> None:
+    name = "phone" if viewport is PHONE else "desktop"
+    context = new_context(browser, viewport)
+    page = context.new_page()
+    try:
+        with scenario(page, f"14-answer-end-widget-{name}"):
+            page.goto(demo_url(demo_origin, server))
+            page.locator("#chainlit-copilot-button").click(timeout=30_000)
+            frame = page.locator("#chainlit-copilot-chat")
+            expect(page.locator('#chainlit-copilot-chat button[id^="starter-"]').first).to_be_enabled(timeout=30_000)
+            ask(page, LONG_QUESTION)
+            assert_answer_end_in_view(page, frame, f"widget, {name}")
+    finally:
+        context.close()
+
+
+def test_a_pathology_line_proposes_its_tumour_type_and_grade(server: str, desktop: Page, tmp_path: Path) -> None:
+    """Item 10: the proposal from a plain pathology line names the tumour type and grade, not only receptors."""
+    page = desktop
+    record = tmp_path / "pathology.txt"
+    record.write_text("Invasive ductal carcinoma, grade 2. ER positive, PR positive, HER2 negative.\n")
+    with scenario(page, "14-upload-proposal-desktop"):
+        open_chat(page, server)
+        page.locator("#upload-button-input").set_input_files(str(record))
+        expect(page.get_by_role("button", name="Remove the attached file")).to_be_visible()
+        before = assistant_messages(page).count()
+        expect(page.locator("#chat-submit")).to_be_enabled()
+        page.locator("#chat-submit").click()
+        expect(assistant_messages(page)).not_to_have_count(before, timeout=60_000)
+        proposal = assistant_messages(page).filter(has_text="I found").last
+        expect(proposal).to_contain_text("invasive ductal carcinoma, grade 2")
+        expect(proposal).to_contain_text("ER-positive")
+        expect(proposal.get_by_role("button", name="Yes, add these")).to_be_visible()
