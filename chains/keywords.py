@@ -6,8 +6,8 @@ One file per collection next to the Chroma directory (``keyword_index_path``) ho
   passage's text is fetched by id when an answer needs it instead of every process holding the library;
 - ``docs``: each document's fingerprint and source path (what ingest compares);
 - ``body``: an FTS5 field over each chunk's title, heading, text and topics (``bm25_tokens``);
-- ``heading``: an FTS5 field over each distinct "title heading" (``places``), tokens cut to a 5-letter prefix
-  (``heading_tokens``), shared by the chunks of one section like the in-memory field it replaces;
+- ``heading``: an FTS5 field over each chunk's "title heading" alone, tokens cut to a 5-letter prefix
+  (``heading_tokens``), with per-chunk statistics like the in-memory field it replaces;
 - ``body_vocab``: FTS5's vocabulary view of ``body``, for a word's document frequency (``idf``).
 
 FTS5 is fed the text already tokenised here (lower case, ``[a-z0-9]+``, stop words from
@@ -37,12 +37,15 @@ from chains.index import Chunk
 _TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS_FILE = Path(__file__).resolve().parent / "vocab" / "retrieval_stopwords.txt"
 HEADING_PREFIX = 5  # heading-field tokens are cut to this many letters (truncation stemming)
+SCHEMA = "2"  # the tables' layout; a file with another is emptied and refilled by the next ingest
 CHUNK_CACHE = 4096  # chunks kept in memory by id (text, metadata, token counts), most recently used
 WORD_CACHE = 16384  # words whose document frequency is kept in memory
 K1, B = 1.5, 0.75  # BM25Okapi's parameters, as rank_bm25 had them
 IDF_EPSILON = 0.25  # a word in more than half the rows gets this share of the average idf (BM25Okapi's floor)
 CANDIDATE_ROWS = 2000  # FTS5 ranks candidates by the query words in at most this many rows ...
 CANDIDATE_SHARE = 0.02  # ... or this share of the rows, whichever is larger
+CANDIDATE_POOL = 3  # FTS5 (k1 1.2, idf ~0 for words in half the rows) finds this many times the candidates wanted;
+# each is scored exactly and the best kept, so the candidates are BM25Okapi's
 
 
 @dataclass(frozen=True)
@@ -115,13 +118,11 @@ def _fts_query(tokens: Sequence[str]) -> str:
 _SCHEMA = """
 create table if not exists meta(key text primary key, value text);
 create table if not exists docs(doc_id text primary key, fingerprint text not null, source_path text not null);
-create table if not exists places(id integer primary key, text text not null unique, length integer not null);
 create table if not exists chunks(
     id integer primary key, chunk_id text not null unique, doc_id text not null, title text not null,
     heading text not null, section_no integer not null, part_no integer not null, cancer_type text not null,
-    text text not null, metadata text not null, place integer not null, length integer not null);
+    text text not null, metadata text not null, length integer not null, heading_length integer not null);
 create index if not exists chunks_by_doc on chunks(doc_id, section_no, part_no);
-create index if not exists chunks_by_place on chunks(place);
 """
 _FTS = """
 create virtual table if not exists body using fts5(tokens, content='', tokenize='ascii');
@@ -147,11 +148,20 @@ class KeywordIndex:
         self._stats: dict[str, FieldStats] = {}
         self._version = -1  # SQLite's data_version when the caches were filled; another writer changes it
         with self._lock:
+            if self._stored_schema() not in (None, SCHEMA):  # an older layout: start again (ingest refills it)
+                for (table,) in self.db.execute("select name from sqlite_master where type = 'table'").fetchall():
+                    self.db.execute(f"drop table if exists {table}")
             self.db.executescript(_SCHEMA + _FTS)
+            self._set_meta("schema", SCHEMA)
             if not readonly and self._meta("tokeniser") != tokeniser_version():
                 self._rebuild_fields()
 
     # --- writing (loaders.ingest) -------------------------------------------------------------------
+    def _stored_schema(self) -> str | None:
+        if self.db.execute("select 1 from sqlite_master where name = 'meta'").fetchone() is None:
+            return None
+        return self._meta("schema") or "1"
+
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("select value from meta where key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -170,9 +180,12 @@ class KeywordIndex:
             "select id, title, heading, text, metadata from chunks"
         ).fetchall():
             chunk = Chunk("", "", title, heading, text, json.loads(metadata))
-            self.db.execute("insert into body(rowid, tokens) values (?, ?)", (rowid, body_text(chunk)))
-        for rowid, text in self.db.execute("select id, text from places").fetchall():
-            self.db.execute("insert into heading(rowid, tokens) values (?, ?)", (rowid, " ".join(heading_tokens(text))))
+            body, place = body_text(chunk), heading_tokens(place_of(chunk))
+            self.db.execute("insert into body(rowid, tokens) values (?, ?)", (rowid, body))
+            self.db.execute("insert into heading(rowid, tokens) values (?, ?)", (rowid, " ".join(place)))
+            self.db.execute(
+                "update chunks set length = ?, heading_length = ? where id = ?", (len(body.split()), len(place), rowid)
+            )
         self._set_meta("tokeniser", tokeniser_version())
         self._refresh_stats()
         self.db.execute("commit")
@@ -184,38 +197,24 @@ class KeywordIndex:
 
     def _delete_document(self, doc_id: str) -> None:
         rows = self.db.execute(
-            "select id, title, heading, text, metadata, place from chunks where doc_id = ?", (doc_id,)
+            "select id, title, heading, text, metadata from chunks where doc_id = ?", (doc_id,)
         ).fetchall()
-        places = set()
-        for rowid, title, heading, text, metadata, place in rows:
+        for rowid, title, heading, text, metadata in rows:
             chunk = Chunk("", doc_id, title, heading, text, json.loads(metadata))
             self.db.execute("insert into body(body, rowid, tokens) values ('delete', ?, ?)", (rowid, body_text(chunk)))
-            places.add(place)
+            tokens = " ".join(heading_tokens(place_of(chunk)))
+            self.db.execute("insert into heading(heading, rowid, tokens) values ('delete', ?, ?)", (rowid, tokens))
         self.db.execute("delete from chunks where doc_id = ?", (doc_id,))
         self.db.execute("delete from docs where doc_id = ?", (doc_id,))
-        for place in places:
-            if self.db.execute("select 1 from chunks where place = ? limit 1", (place,)).fetchone() is None:
-                (text,) = self.db.execute("select text from places where id = ?", (place,)).fetchone()
-                tokens = " ".join(heading_tokens(text))
-                self.db.execute("insert into heading(heading, rowid, tokens) values ('delete', ?, ?)", (place, tokens))
-                self.db.execute("delete from places where id = ?", (place,))
-
-    def _place_id(self, text: str) -> int:
-        row = self.db.execute("select id from places where text = ?", (text,)).fetchone()
-        if row:
-            return int(row[0])
-        tokens = heading_tokens(text)
-        place = int(self.db.execute("insert into places(text, length) values (?, ?)", (text, len(tokens))).lastrowid)
-        self.db.execute("insert into heading(rowid, tokens) values (?, ?)", (place, " ".join(tokens)))
-        return place
 
     def _add_chunks(self, chunks: Iterable[Chunk]) -> None:
         for c in chunks:
             meta = {k: v for k, v in c.metadata.items() if k != "text"}
             tokens = body_text(c)
+            place = heading_tokens(place_of(c))
             rowid = self.db.execute(
                 "insert into chunks(chunk_id, doc_id, title, heading, section_no, part_no, cancer_type, text, "
-                "metadata, place, length) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "metadata, length, heading_length) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     c.chunk_id,
                     c.doc_id,
@@ -226,11 +225,12 @@ class KeywordIndex:
                     str(meta.get("cancer_type", "any")),
                     c.text,
                     json.dumps(meta),
-                    self._place_id(place_of(c)),
                     len(tokens.split()),
+                    len(place),
                 ),
             ).lastrowid
             self.db.execute("insert into body(rowid, tokens) values (?, ?)", (rowid, tokens))
+            self.db.execute("insert into heading(rowid, tokens) values (?, ?)", (rowid, " ".join(place)))
 
     def replace_document(self, doc_id: str, fingerprint: str, source_path: str, chunks: Sequence[Chunk]) -> None:
         """The document's rows replaced by ``chunks`` in one transaction."""
@@ -274,8 +274,8 @@ class KeywordIndex:
             self._forget()
 
     def _refresh_stats(self) -> None:
-        for field, table, vocab in (("body", "chunks", "body_vocab"), ("heading", "places", "heading_vocab")):
-            n, length = self.db.execute(f"select count(*), coalesce(sum(length), 0) from {table}").fetchone()
+        for field, column, vocab in (("body", "length", "body_vocab"), ("heading", "heading_length", "heading_vocab")):
+            n, length = self.db.execute(f"select count(*), coalesce(sum({column}), 0) from chunks").fetchone()
             total, words = 0.0, 0
             for (df,) in self.db.execute(f"select doc from {vocab}"):
                 total += math.log(n - df + 0.5) - math.log(df + 0.5)
@@ -311,7 +311,7 @@ class KeywordIndex:
             return self._stats[field]
 
     def _document_frequency(self, field: str, token: str) -> int:
-        """In how many rows of the field (chunks or places) the word occurs; cached."""
+        """In how many chunks the word occurs in the field; cached."""
         with self._lock:
             self._fresh()
             key = (field, token)
@@ -394,7 +394,8 @@ class KeywordIndex:
         return _fts_query(rare) if rare else None
 
     def body_candidates(self, tokens: Sequence[str], n: int) -> list[str]:
-        """Up to ``n`` chunk ids FTS5 ranks best (``bm25()``) for the query words in the body field."""
+        """Up to ``n`` chunk ids FTS5 ranks best (``bm25()``) for the query words in the body field (a pool:
+        ``chains.retrieval`` scores them exactly and keeps the best)."""
         query = self._candidate_query("body", tokens)
         if query is None:
             return []
@@ -407,24 +408,28 @@ class KeywordIndex:
         return [cid for (cid,) in rows]
 
     def heading_candidates(self, tokens: Sequence[str], n: int) -> list[str]:
-        """Up to ``n`` chunk ids whose heading field (title and heading) FTS5 ranks best for the query words."""
+        """Up to ``n`` chunk ids whose heading field (title and heading) scores best for the query words: FTS5
+        finds ``CANDIDATE_POOL`` times as many, each is scored exactly (BM25Okapi), the best kept (ties in
+        document order, as before)."""
         query = self._candidate_query("heading", tokens)
         if query is None:
             return []
         with self._lock:
-            places = self.db.execute(
-                "select rowid from heading where heading match ? order by bm25(heading) limit ?", (query, n)
+            found = self.db.execute(
+                "select c.chunk_id, c.title, c.heading, c.doc_id, c.section_no, c.part_no from (select rowid, "
+                "bm25(heading) as score from heading where heading match ? order by score limit ?) s "
+                "join chunks c on c.id = s.rowid",
+                (query, n * CANDIDATE_POOL),
             ).fetchall()
-            order = {place: i for i, (place,) in enumerate(places)}
-            if not order:
-                return []
-            marks = ",".join("?" * len(order))
-            rows = self.db.execute(
-                f"select chunk_id, place from chunks where place in ({marks}) order by doc_id, section_no, part_no "
-                f"limit ?",
-                [*order, n * 4],
-            ).fetchall()
-        return [cid for cid, _ in sorted(rows, key=lambda row: order[row[1]])[:n]]
+        stats = self._field("heading")
+        idf = {t: self._idf("heading", t) for t in set(tokens)}
+        scored = []
+        for cid, title, heading, *position in found:
+            words = heading_tokens(f"{title} {heading}")
+            score = _okapi(tokens, idf, Counter(words), len(words), stats.average_length)
+            if score > 0:
+                scored.append((-score, *position, cid))
+        return [row[-1] for row in sorted(scored)[:n]]
 
     def body_scores(self, tokens: Sequence[str], chunk_ids: Iterable[str]) -> dict[str, float]:
         """BM25Okapi (k1 1.5, b 0.75) of each chunk's body for the query words, exactly as ``rank_bm25`` scored
@@ -444,13 +449,18 @@ class KeywordIndex:
         scores = {}
         for cid, entry in entries.items():
             counts, length = entry.counts(field)
-            norm = K1 * (1 - B + B * length / stats.average_length) if stats.average_length else K1
-            scores[cid] = sum(idf[t] * counts[t] * (K1 + 1) / (counts[t] + norm) for t in tokens if counts.get(t))
+            scores[cid] = _okapi(tokens, idf, counts, length, stats.average_length)
         return scores
 
     def close(self) -> None:
         with self._lock:
             self.db.close()
+
+
+def _okapi(tokens: Sequence[str], idf: dict[str, float], counts: Counter[str], length: int, average: float) -> float:
+    """BM25Okapi of one row, as ``rank_bm25.BM25Okapi.get_scores`` computes it (repeated query words count again)."""
+    norm = K1 * (1 - B + B * length / average) if average else K1
+    return sum(idf[t] * counts[t] * (K1 + 1) / (counts[t] + norm) for t in tokens if counts.get(t))
 
 
 def _chunk(row: Sequence[Any]) -> Chunk:

@@ -32,7 +32,14 @@ import numpy as np
 
 from chains.embeddings import embed_text
 from chains.index import COLLECTION_NAME, Chunk, open_collection, open_unit_collection, shared_client
-from chains.keywords import KeywordIndex, bm25_tokens, heading_tokens, keyword_index_path, shared_keywords
+from chains.keywords import (
+    CANDIDATE_POOL,
+    KeywordIndex,
+    bm25_tokens,
+    heading_tokens,
+    keyword_index_path,
+    shared_keywords,
+)
 from chains.types import Passage
 
 RRF_K = 60
@@ -195,18 +202,18 @@ class KnowledgeBase:
             dense_ids, similarity, vector = self._dense_ranking(query, n)
         body_tokens = bm25_tokens(query) if mode in ("hybrid", "keyword") else []
         place_tokens = heading_tokens(query) if mode == "hybrid" and w.heading else []
-        keyword_ids = self.keywords.body_candidates(body_tokens, n)
+        keyword_pool = self.keywords.body_candidates(body_tokens, n * CANDIDATE_POOL)
         heading_ids = self.keywords.heading_candidates(place_tokens, n)
-        ids = list(dict.fromkeys([*dense_ids, *keyword_ids, *heading_ids]))
+        ids = list(dict.fromkeys([*dense_ids, *keyword_pool, *heading_ids]))
         fields: list[tuple[float, dict[str, float], list[str]]] = []
         for weight, tokens, found, score_of in (
-            (w.keyword, body_tokens, keyword_ids, self.keywords.body_scores),
+            (w.keyword, body_tokens, keyword_pool, self.keywords.body_scores),
             (w.heading, place_tokens, heading_ids, self.keywords.heading_scores),
         ):
             scores = score_of(tokens, ids) if found else {}
             best = max(scores.values(), default=0.0)
             if best > 0:  # normalised by the field's best score (a candidate: FTS5 found the best ones)
-                ranked = sorted((cid for cid in found if scores.get(cid, 0.0) > 0), key=lambda c: -scores[c])
+                ranked = sorted((cid for cid in found if scores.get(cid, 0.0) > 0), key=lambda c: -scores[c])[:n]
                 fields.append((weight, {cid: s / best for cid, s in scores.items()}, ranked))
 
         if w.fusion == "rrf":
