@@ -192,7 +192,6 @@ def baseline_dense(records: Sequence[dict[str, Any]]) -> Callable[[str], list[st
 # --- the product's retrieval over the same answers, loaded through the project's loaders ---------------
 def build_knowledge_base(records: Sequence[dict[str, Any]], workdir: Path) -> tuple[KnowledgeBase, IngestReport]:
     """Index the records through ``loaders.ingest`` into a separate collection; returns (KnowledgeBase, report)."""
-    from chains.index import open_client, open_collection
     from chains.retrieval import KnowledgeBase
     from loaders.ingest import ingest
 
@@ -201,7 +200,7 @@ def build_knowledge_base(records: Sequence[dict[str, Any]], workdir: Path) -> tu
     report = ingest([source], chroma_dir=chroma_dir, collection_name=COLLECTION)
     if report.errors:
         raise SystemExit("ingest failed: " + "; ".join(report.errors))
-    return KnowledgeBase(open_collection(open_client(chroma_dir), COLLECTION)), report
+    return KnowledgeBase.open(chroma_dir, COLLECTION), report
 
 
 def product_ranker(kb: KnowledgeBase, mode: str) -> Callable[[str], list[str]]:
@@ -248,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         product_ranker(kb, "hybrid")("warm-up")  # load the model before timing
-        previous = KnowledgeBase(kb.collection, RetrievalWeights(**PREVIOUS_WEIGHTS))
+        previous = KnowledgeBase(kb.collection, RetrievalWeights(**PREVIOUS_WEIGHTS), keywords=kb.keywords)
         results = [
             evaluate("BM25 alone (`rank_documents`, mode keyword)", product_ranker(kb, "keyword"), questions),
             evaluate("dense alone (`rank_documents`, mode dense)", product_ranker(kb, "dense"), questions),

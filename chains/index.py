@@ -1,7 +1,8 @@
 """The knowledge-base index, defined once for ingest and serving: name, embedding model, chunking.
 
 Both ``loaders.ingest`` (which writes) and ``chains.retrieval`` (which reads) import from here, so
-they cannot drift apart.
+they cannot drift apart. The keyword side of the index (SQLite FTS5: file name, tokenising) is defined the same
+way in ``chains.keywords``.
 """
 
 from __future__ import annotations
@@ -103,10 +104,6 @@ def chunk_document(doc: SourceDocument) -> list[Chunk]:
             chunk_id = f"{doc.doc_id}::{section_no}.{part_no}"
             chunks.append(Chunk(chunk_id, doc.doc_id, doc.title, section.heading, part, meta))
     return chunks
-
-
-def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(chunk_id, meta["doc_id"], meta["title"], meta["heading"], text, meta)
 
 
 def open_client(chroma_dir: Path):

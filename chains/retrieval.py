@@ -5,7 +5,7 @@ patient's profile.
 Fusion (``RetrievalWeights.fusion == "score"``, the default) adds, for every candidate chunk,
 ``dense * cosine + keyword * bm25 / max_bm25 + heading * heading_bm25 / max_heading_bm25``. Candidates are the
 dense top-``candidates`` from Chroma plus the keyword and heading top-``candidates``; a candidate that only
-the keyword side found gets its exact cosine from the chunk vectors read back from Chroma. The heading field
+the keyword side found gets its exact cosine from its vector, fetched from Chroma by id. The heading field
 is a second BM25 field holding each chunk's "title + heading" alone (tokens cut to a 5-letter prefix, so
 "diagnose" meets "Diagnosis"): in a long section the heading is a few words among hundreds, and this field
 lets a question about "side effects" or "stages" prefer the section that is *about* that. A document scores
@@ -13,123 +13,41 @@ as its best chunk (``second_chunk_bonus`` adds a share of its second best; defau
 long documents over the one short section that answers). ``fusion="rrf"`` keeps the earlier reciprocal-rank
 fusion for comparison.
 
-``KnowledgeBase`` is built once per process: it reads every chunk (text, metadata, vector) back from Chroma
-(the single source of truth written by ``loaders.ingest``) to build the BM25 indexes.
+``KnowledgeBase`` holds no corpus: per query it asks Chroma for the dense top-``candidates`` (HNSW) and the
+keyword index (``chains.keywords``, SQLite FTS5 written by ``loaders.ingest``) for the body and heading top
+``candidates``; each candidate's score in the other fields comes from FTS5 too, the exact cosine of a candidate
+only the keywords found from its vector in Chroma (``get`` by id), and a passage's text and metadata by id from
+the keyword index's ``chunks`` table (a bounded cache). BM25 is FTS5's ``bm25()`` (k1 1.2, b 0.75).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from chains.chroma_client import shared_chroma_client
 from chains.embeddings import embed_text
-from chains.index import (
-    COLLECTION_NAME,
-    Chunk,
-    chunk_from_record,
-    open_collection,
-    open_unit_collection,
+from chains.index import COLLECTION_NAME, Chunk, open_collection, open_unit_collection
+from chains.keywords import (
+    CANDIDATE_POOL,
+    KeywordIndex,
+    bm25_tokens,
+    heading_tokens,
+    keyword_index_path,
+    shared_keywords,
 )
 from chains.types import Passage
 
-_TOKEN = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "about",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "i",
-        "me",
-        "my",
-        "we",
-        "you",
-        "your",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "what",
-        "which",
-        "who",
-        "how",
-        "when",
-        "where",
-        "why",
-        "any",
-        "some",
-        "there",
-        "their",
-        "they",
-        "them",
-        "as",
-        "at",
-        "by",
-        "from",
-        "if",
-        "so",
-        "than",
-        "then",
-        "too",
-        "very",
-        "just",
-        "also",
-        "have",
-        "has",
-        "had",
-        "not",
-        "no",
-    ]
-)
 RRF_K = 60
 UNIT_CACHE_CHUNKS = 2048  # chunks whose sentence vectors stay in memory (about 3 MB)
 RELEVANT_SIMILARITY = 0.30  # cosine at or above which a passage is about the question
 WEAK_SIMILARITY = 0.12  # below this nothing is, whatever words are shared
 RARE_IDF = 2.0  # a question word this rare in the library, found in the best passage, is a strong keyword match
-HEADING_PREFIX = 5  # heading-field tokens are cut to this many letters (truncation stemming)
-
-
-def bm25_tokens(text: str) -> list[str]:
-    """Lower-case, punctuation stripped, stop words dropped."""
-    return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
-
-
-def heading_tokens(text: str) -> list[str]:
-    """``bm25_tokens`` cut to a short prefix, so a heading's "Diagnosis" meets a question's "diagnose"."""
-    return [t[:HEADING_PREFIX] for t in bm25_tokens(text)]
 
 
 @dataclass(frozen=True)
@@ -154,59 +72,48 @@ class RetrievalWeights:
 
 
 class KnowledgeBase:
-    """All chunks of one collection, searchable by meaning and by keywords."""
+    """One collection, searchable by meaning (Chroma) and by keywords (``chains.keywords``), holding no corpus."""
 
-    def __init__(self, collection, weights: RetrievalWeights | None = None, units=None) -> None:
+    def __init__(
+        self,
+        collection,
+        weights: RetrievalWeights | None = None,
+        units=None,
+        keywords: KeywordIndex | None = None,
+    ) -> None:
+        if keywords is None:
+            raise ValueError("KnowledgeBase needs the collection's keyword index: use KnowledgeBase.open")
         self.collection = collection
+        self.keywords = keywords
         self.units = units  # the sentence collection (``chains.index.open_unit_collection``), when there is one
         self._unit_cache: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
         self._query_lock = threading.Lock()
         self.weights = weights or RetrievalWeights()
         if self.weights.fusion not in ("score", "rrf"):
             raise ValueError(f"unknown fusion '{self.weights.fusion}' (score | rrf)")
-        records = collection.get(include=["metadatas", "embeddings"])
-        vectors = records.get("embeddings")
-        rows = sorted(
-            zip(records["ids"], records["metadatas"], range(len(records["ids"])), strict=True),
-            key=lambda row: (row[1]["doc_id"], row[1].get("section_no", 0), row[1].get("part_no", 0)),
-        )
-        chunks = [chunk_from_record(cid, meta.get("text", ""), meta) for cid, meta, _ in rows]
-        self.chunks: list[Chunk] = chunks
-        self._vectors = (
-            np.asarray([vectors[i] for _, _, i in rows], dtype=np.float32)
-            if vectors is not None and len(rows)
-            else np.zeros((0, 384), dtype=np.float32)
-        )
-        self._position = {c.chunk_id: i for i, c in enumerate(chunks)}
-        self._by_doc: dict[str, list[Chunk]] = defaultdict(list)
-        for chunk in chunks:
-            self._by_doc[chunk.doc_id].append(chunk)
-        corpus = [bm25_tokens(f"{c.embed_text} {' '.join(json.loads(c.metadata.get('topics', '[]')))}") for c in chunks]
-        self._bm25 = BM25Okapi(corpus) if corpus else None
-        # The heading field of each chunk (its document title and section heading), a second BM25 field with
-        # per-chunk statistics like the body's; chunks of one section share it, so each distinct one is scored once.
-        places = [f"{c.title} {c.heading}" for c in chunks]
-        first: dict[str, int] = {}
-        for i, place in enumerate(places):
-            first.setdefault(place, i)
-        self._place_chunks = list(first.values())
-        where = {place: n for n, place in enumerate(first)}
-        self._place_of_chunk = np.array([where[p] for p in places], dtype=np.int64)
-        self._heading_bm25 = BM25Okapi([heading_tokens(p) for p in places]) if places else None
 
     @classmethod
-    def open(cls, chroma_dir: Path, collection_name: str = COLLECTION_NAME) -> KnowledgeBase:
-        client = shared_chroma_client(chroma_dir)
-        return cls(open_collection(client, collection_name), units=open_unit_collection(client, collection_name))
+    def open(cls, chroma_dir: Path, collection_name: str = COLLECTION_NAME, client=None) -> KnowledgeBase:
+        """The knowledge base written by ``loaders.ingest`` into ``chroma_dir`` (or into ``client``, a Chroma
+        client such as an HttpClient) and the keyword index next to ``chroma_dir``."""
+        client = client or shared_chroma_client(chroma_dir)
+        collection = open_collection(client, collection_name)
+        keywords = shared_keywords(str(keyword_index_path(chroma_dir, collection_name)))
+        if not len(keywords) and collection.count():
+            raise RuntimeError(
+                f"the keyword index {keywords.path} is empty but Chroma holds {collection.count()} chunks: "
+                "run `python -m loaders.ingest` to write it"
+            )
+        return cls(collection, units=open_unit_collection(client, collection_name), keywords=keywords)
 
     def __len__(self) -> int:
-        return len(self.chunks)
+        return len(self.keywords)
 
     def document_ids(self) -> list[str]:
-        return list(self._by_doc)
+        return self.keywords.document_ids()
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
-        return list(self._by_doc.get(doc_id, []))
+        return self.keywords.document_chunks(doc_id)
 
     def unit_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
         """Each chunk's sentences and bullets with their vectors, in order (``chains.index.unit_records``),
@@ -236,7 +143,7 @@ class KnowledgeBase:
 
     def idf(self, token: str) -> float:
         """How rare a word is in the library (BM25's inverse document frequency; 0 for unknown words)."""
-        return float(self._bm25.idf.get(token, 0.0)) if self._bm25 is not None else 0.0
+        return self.keywords.idf(token)
 
     def is_relevant(self, question: str, passages: list[Passage]) -> bool:
         """The one decision whether the library covers a question, from every signal retrieval has.
@@ -253,36 +160,35 @@ class KnowledgeBase:
             return False
         rare = {t for t in bm25_tokens(question) if self.idf(t) >= RARE_IDF}
         first = passages[0]
-        topics = " ".join(json.loads(self._by_doc[first.doc_id][0].metadata.get("topics", "[]")))
+        chunk = self.keywords.first_chunk(first.doc_id)
+        topics = " ".join(json.loads(chunk.metadata.get("topics", "[]"))) if chunk else ""
         return bool(rare & set(bm25_tokens(f"{first.title} {first.heading} {first.text} {topics}")))
 
     # --- ranking --------------------------------------------------------------------------------
     def _dense_ranking(self, query: str, n: int) -> tuple[list[str], dict[str, float], np.ndarray | None]:
         """Chunk ids by cosine similarity, those similarities, and the query vector."""
-        if not self.chunks:
+        size = len(self)
+        if not size:
             return [], {}, None
         vector = embed_text(query)
         with self._query_lock:  # one Chroma query at a time: searches run in worker threads
             result = self.collection.query(
-                query_embeddings=[vector.tolist()], n_results=min(n, len(self.chunks)), include=["distances"]
+                query_embeddings=[vector.tolist()], n_results=min(n, size), include=["distances"]
             )
         ids = result["ids"][0]
         return ids, {cid: 1.0 - dist for cid, dist in zip(ids, result["distances"][0], strict=True)}, vector
 
-    def _keyword_scores(self, query: str) -> np.ndarray | None:
-        """BM25 score of every chunk (title, heading, text and topics), or None if nothing can match."""
-        tokens = bm25_tokens(query)
-        if not tokens or self._bm25 is None:
-            return None
-        return self._bm25.get_scores(tokens)
-
-    def _heading_scores(self, query: str) -> np.ndarray | None:
-        """BM25 score of every chunk's section heading field (its document title and heading only)."""
-        tokens = heading_tokens(query)
-        if not tokens or self._heading_bm25 is None:
-            return None
-        distinct = np.asarray(self._heading_bm25.get_batch_scores(tokens, self._place_chunks))
-        return distinct[self._place_of_chunk]
+    def _cosines(self, chunk_ids: list[str], vector: np.ndarray) -> dict[str, float]:
+        """Exact cosine of chunks the dense search did not return, from their stored vectors."""
+        if not chunk_ids:
+            return {}
+        with self._query_lock:
+            records = self.collection.get(ids=chunk_ids, include=["embeddings"])
+        found = {
+            cid: float(np.asarray(v, dtype=np.float32) @ vector)
+            for cid, v in zip(records["ids"], records["embeddings"], strict=True)
+        }
+        return {cid: found.get(cid, 0.0) for cid in chunk_ids}
 
     def rank_chunks(self, query: str, mode: str = "hybrid") -> tuple[list[tuple[str, float]], dict[str, float]]:
         """Chunk ids with fused scores, best first, and the dense similarities seen.
@@ -295,33 +201,37 @@ class KnowledgeBase:
         dense_ids: list[str] = []
         if mode in ("hybrid", "dense"):
             dense_ids, similarity, vector = self._dense_ranking(query, n)
-        keyword = self._keyword_scores(query) if mode in ("hybrid", "keyword") else None
-        heading = self._heading_scores(query) if mode == "hybrid" and w.heading else None
+        body_tokens = bm25_tokens(query) if mode in ("hybrid", "keyword") else []
+        place_tokens = heading_tokens(query) if mode == "hybrid" and w.heading else []
+        keyword_pool = self.keywords.body_candidates(body_tokens, n * CANDIDATE_POOL)
+        heading_ids = self.keywords.heading_candidates(place_tokens, n)
+        ids = list(dict.fromkeys([*dense_ids, *keyword_pool, *heading_ids]))
+        fields: list[tuple[float, dict[str, float], list[str]]] = []
+        for weight, tokens, found, score_of in (
+            (w.keyword, body_tokens, keyword_pool, self.keywords.body_scores),
+            (w.heading, place_tokens, heading_ids, self.keywords.heading_scores),
+        ):
+            scores = score_of(tokens, ids) if found else {}
+            best = max(scores.values(), default=0.0)
+            if best > 0:  # normalised by the field's best score (a candidate: FTS5 found the best ones)
+                ranked = sorted((cid for cid in found if scores.get(cid, 0.0) > 0), key=lambda c: -scores[c])[:n]
+                fields.append((weight, {cid: s / best for cid, s in scores.items()}, ranked))
 
         if w.fusion == "rrf":
-            scores: dict[str, float] = defaultdict(float)
-            for weight, ids in (
-                (w.dense, dense_ids),
-                (w.keyword, [] if keyword is None else _top_ids(self.chunks, keyword, n)),
-                (w.heading, [] if heading is None else _top_ids(self.chunks, heading, n)),
-            ):
-                for rank, chunk_id in enumerate(ids):
-                    scores[chunk_id] += weight / (RRF_K + rank)
-            return sorted(scores.items(), key=lambda item: -item[1]), similarity
+            rrf: dict[str, float] = defaultdict(float)
+            for weight, ranked_ids in ((w.dense, dense_ids), *((weight, ranked) for weight, _, ranked in fields)):
+                for rank, chunk_id in enumerate(ranked_ids):
+                    rrf[chunk_id] += weight / (RRF_K + rank)
+            return sorted(rrf.items(), key=lambda item: -item[1]), similarity
 
-        candidates = dict.fromkeys(dense_ids)
-        parts: list[tuple[float, np.ndarray]] = []
-        for weight, field in ((w.keyword, keyword), (w.heading, heading)):
-            if field is not None and field.max() > 0:
-                parts.append((weight, field / field.max()))
-                candidates.update(dict.fromkeys(_top_ids(self.chunks, field, n)))
+        parts = [(weight, normalised) for weight, normalised, _ in fields]
+        ids = list(dict.fromkeys([*dense_ids, *(cid for _, _, ranked in fields for cid in ranked)]))
+        if vector is not None:
+            similarity.update(self._cosines([cid for cid in ids if cid not in similarity], vector))
         fused: list[tuple[str, float]] = []
-        for chunk_id in candidates:
-            i = self._position[chunk_id]
-            score = sum(weight * float(field[i]) for weight, field in parts)
+        for chunk_id in ids:
+            score = sum(weight * field.get(chunk_id, 0.0) for weight, field in parts)
             if vector is not None:
-                if chunk_id not in similarity:  # found by keywords only: its exact cosine from the stored vector
-                    similarity[chunk_id] = float(self._vectors[i] @ vector) if len(self._vectors) else 0.0
                 score += w.dense * similarity[chunk_id]
             fused.append((chunk_id, score))
         fused.sort(key=lambda item: -item[1])
@@ -329,8 +239,7 @@ class KnowledgeBase:
 
     def cancer_type_of(self, doc_id: str) -> str:
         """The document's cancer type id, or "any"."""
-        chunks = self._by_doc.get(doc_id)
-        return str(chunks[0].metadata.get("cancer_type", "any")) if chunks else "any"
+        return self.keywords.cancer_type_of(doc_id)
 
     def rank_documents(
         self,
@@ -345,16 +254,19 @@ class KnowledgeBase:
         down; documents for every cancer ("any") stay where they are. With none known, those move up."""
         per_doc: dict[str, list[tuple[str, float]]] = defaultdict(list)
         ranking, similarity = self.rank_chunks(query, mode)
+        chunks = self.keywords.chunks(cid for cid, _ in ranking)
         for chunk_id, score in ranking:
-            per_doc[self.chunks[self._position[chunk_id]].doc_id].append((chunk_id, score))
+            if chunk_id in chunks:  # a chunk Chroma still has but the keyword index no longer: being re-ingested
+                per_doc[chunks[chunk_id].doc_id].append((chunk_id, score))
         ranked = []
         tags = (profile_tags or set()) - {"all"}
         for doc_id, hits in per_doc.items():
             score = hits[0][1] + (self.weights.second_chunk_bonus * hits[1][1] if len(hits) > 1 else 0.0)
-            applies = set(json.loads(self._by_doc[doc_id][0].metadata.get("applies_to", "[]")))
+            meta = chunks[hits[0][0]].metadata  # document-wide fields, the same on each of its chunks
+            applies = set(json.loads(meta.get("applies_to", "[]")))
             if tags and applies & tags:
                 score += abs(score) * self.weights.profile_boost
-            about = self.cancer_type_of(doc_id)
+            about = str(meta.get("cancer_type", "any"))
             if about == (cancer_type or "any"):  # no known type: the pages written for every cancer fit best
                 score += abs(score) * self.weights.same_cancer_boost
             elif cancer_type and about != "any":
@@ -375,20 +287,14 @@ class KnowledgeBase:
         passages: list[Passage] = []
         ranked, similarity = self.rank_documents(query, profile_tags, cancer_type=cancer_type)
         for _doc_id, doc_score, chunk_ids in ranked:
+            chunks = self.keywords.chunks(chunk_ids[:per_doc])
             for rank, chunk_id in enumerate(chunk_ids[:per_doc]):
-                chunk = self.chunks[self._position[chunk_id]]
                 score = doc_score if rank == 0 else doc_score * 0.5
-                passages.append(_passage(chunk, score, similarity.get(chunk_id, 0.0)))
+                passages.append(_passage(chunks[chunk_id], score, similarity.get(chunk_id, 0.0)))
             if len({p.doc_id for p in passages}) >= k:
                 break
         passages.sort(key=lambda p: -p.score)
         return passages[: k * per_doc]
-
-
-def _top_ids(chunks: list[Chunk], scores: np.ndarray, n: int) -> list[str]:
-    """Ids of the ``n`` best-scoring chunks with a positive score, best first."""
-    top = np.argsort(-scores, kind="stable")[:n]
-    return [chunks[i].chunk_id for i in top if scores[i] > 0]
 
 
 def _passage(chunk: Chunk, score: float, similarity: float) -> Passage:

@@ -27,6 +27,7 @@ from chains.index import (
     open_unit_collection,
     unit_records,
 )
+from chains.keywords import KeywordIndex, keyword_index_path
 from chains.settings import get_settings
 from loaders.documents import DocumentError, discover, load_file
 
@@ -42,6 +43,7 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
     due_for_review: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
+    keywords_rewritten: int = 0  # documents whose keyword rows were rewritten without re-embedding
     seconds: float = 0.0
 
     @property
@@ -54,16 +56,22 @@ class IngestReport:
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"removed {len(self.removed)}, errors {len(self.errors)}; "
             f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s ({rate:.1f} chunks/s)"
+            + (f"; keyword index rewritten for {self.keywords_rewritten}" if self.keywords_rewritten else "")
         )
 
 
-def _existing_fingerprints(collection) -> dict[str, tuple[str, str]]:
-    """doc_id -> (fingerprint, source_path) for every document in the collection."""
-    records = collection.get(include=["metadatas"])
+def _existing_fingerprints(collection, page: int = 5000) -> dict[str, tuple[str, str]]:
+    """doc_id -> (fingerprint, source_path) for every document in the collection, read a page at a time (one
+    ``get`` of every record fails past ~30,000 chunks with "too many SQL variables")."""
     found: dict[str, tuple[str, str]] = {}
-    for meta in records["metadatas"] or []:
-        found[meta["doc_id"]] = (meta.get("fingerprint", ""), meta.get("source_path", ""))
-    return found
+    offset = 0
+    while True:
+        records = collection.get(include=["metadatas"], limit=page, offset=offset)
+        for meta in records["metadatas"] or []:
+            found[meta["doc_id"]] = (meta.get("fingerprint", ""), meta.get("source_path", ""))
+        if len(records["ids"]) < page:
+            return found
+        offset += page
 
 
 def _is_under(path: str, roots: list[Path]) -> bool:
@@ -86,14 +94,21 @@ def ingest(
     progress: bool = False,
     today: dt.date | None = None,
 ) -> IngestReport:
-    """Bring the collection in line with the documents under ``paths``."""
+    """Bring the collection and its keyword index (``chains.keywords``) in line with the documents under ``paths``.
+
+    Each document is written to Chroma first and to the keyword index second; the keyword index records the
+    fingerprint it was written for, so a run interrupted between the two (or a keyword index that does not exist
+    yet) is repaired by the next run from the documents, without embedding them again."""
     settings = get_settings()
     started = time.perf_counter()
     report = IngestReport()
-    client = chroma_client(chroma_dir or settings.chroma_dir)
+    chroma_dir = chroma_dir or settings.chroma_dir
+    client = chroma_client(chroma_dir)
     collection = open_collection(client, collection_name)
     units = open_unit_collection(client, collection_name)
+    keywords = KeywordIndex(keyword_index_path(chroma_dir, collection_name))
     existing = _existing_fingerprints(collection)
+    keyword_existing = keywords.fingerprints()
     roots = [p.resolve() for p in paths]
     today = today or dt.date.today()
 
@@ -119,6 +134,9 @@ def ingest(
         previous = existing.get(doc.doc_id)
         if previous and previous[0] == doc.fingerprint:
             report.unchanged.append(doc.doc_id)
+            if keyword_existing.get(doc.doc_id, ("",))[0] != doc.fingerprint:
+                keywords.replace_document(doc.doc_id, doc.fingerprint, doc.source_path, chunk_document(doc))
+                report.keywords_rewritten += 1
             continue
         (report.updated if previous else report.added).append(doc.doc_id)
         to_embed.append(doc)
@@ -128,7 +146,11 @@ def ingest(
         if doc_id not in documents and _is_under(source_path, roots) and source_path not in errored_paths:
             collection.delete(where={"doc_id": doc_id})
             units.delete(where={"doc_id": doc_id})
+            keywords.delete_document(doc_id)
             report.removed.append(doc_id)
+    for doc_id, (_, source_path) in keyword_existing.items():  # left behind by an interrupted removal
+        if doc_id not in documents and doc_id not in existing and _is_under(source_path, roots):
+            keywords.delete_document(doc_id)
 
     bar = None
     if progress and to_embed:
@@ -148,6 +170,7 @@ def ingest(
         if unit_ids:
             vectors = get_encoder().encode(unit_embedded)
             units.add(ids=unit_ids, documents=unit_texts, embeddings=list(vectors), metadatas=unit_metas)
+        keywords.replace_document(doc.doc_id, doc.fingerprint, doc.source_path, chunks)
         report.chunks_embedded += len(chunks)
         if bar:
             bar.update(1)
@@ -155,6 +178,9 @@ def ingest(
         bar.close()
     for finished in (collection, units):
         _stamp_version(finished)
+    if report.changed or report.keywords_rewritten:
+        keywords.refresh_stats()
+    keywords.close()
     report.seconds = time.perf_counter() - started
     return report
 

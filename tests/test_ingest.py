@@ -70,6 +70,70 @@ def test_incremental_ingest_skips_unchanged_updates_changed_removes_deleted(work
     assert doc_ids(chroma, name) == {"alpha"}
 
 
+def test_the_keyword_index_follows_changed_and_removed_documents(workspace):
+    from chains.keywords import KeywordIndex, keyword_index_path
+    from chains.retrieval import KnowledgeBase
+
+    kb, chroma, name = workspace
+    a = write_doc(kb, "alpha", "neutrophils and the quorvantic marker")
+    write_doc(kb, "beta", "lymphedema and the zelbrinox sleeve")
+    write_doc(kb, "gamma", "hot flashes")  # more documents, so that a word in one of them is rare (idf > 0)
+    write_doc(kb, "delta", "mouth sores")
+    ingest([kb], chroma_dir=chroma, collection_name=name)
+    knowledge = KnowledgeBase.open(chroma, name)
+    assert knowledge.document_ids() == ["alpha", "beta", "delta", "gamma"]
+    assert knowledge.idf("quorvantic") > 0 and knowledge.idf("zelbrinox") > 0
+    assert knowledge.rank_documents("quorvantic", mode="keyword")[0][0][0] == "alpha"
+
+    a.write_text(a.read_text().replace("quorvantic", "plimsaro"))
+    (kb / "beta.md").unlink()
+    report = ingest([kb], chroma_dir=chroma, collection_name=name)
+    assert report.updated == ["alpha"] and report.removed == ["beta"]
+
+    assert knowledge.document_ids() == ["alpha", "delta", "gamma"] and not knowledge.document_chunks("beta")
+    assert knowledge.idf("quorvantic") == 0 and knowledge.idf("zelbrinox") == 0  # the old rows are gone
+    assert knowledge.rank_documents("quorvantic zelbrinox", mode="keyword")[0] == []
+    assert knowledge.rank_documents("plimsaro", mode="keyword")[0][0][0] == "alpha"
+    assert all("quorvantic" not in c.text for c in knowledge.document_chunks("alpha"))
+    index = KeywordIndex(keyword_index_path(chroma, name))
+    assert set(index.fingerprints()) == {"alpha", "delta", "gamma"}
+    assert index.db.execute("select count(*) from chunks where doc_id = 'beta'").fetchone() == (0,)
+    assert len(knowledge) == len(open_collection(open_client(chroma), name).get()["ids"])
+
+
+def test_a_keyword_index_that_is_missing_is_rebuilt_without_embedding(workspace):
+    from chains.keywords import keyword_index_path
+    from chains.retrieval import KnowledgeBase
+
+    kb, chroma, name = workspace
+    write_doc(kb, "alpha", "neutrophils")
+    ingest([kb], chroma_dir=chroma, collection_name=name)
+    path = keyword_index_path(chroma, name)
+    for file in path.parent.glob(f"{path.name}*"):
+        file.unlink()
+    report = ingest([kb], chroma_dir=chroma, collection_name=name)
+    assert report.unchanged == ["alpha"] and report.chunks_embedded == 0 and report.keywords_rewritten == 1
+    assert KnowledgeBase.open(chroma, name).document_ids() == ["alpha"]
+
+
+def test_a_rare_keyword_finds_a_chunk_whose_meaning_is_far_from_the_question(workspace):
+    from chains.retrieval import RELEVANT_SIMILARITY, KnowledgeBase
+
+    kb, chroma, name = workspace
+    for doc_id, subject in [("nausea", "nausea after chemotherapy"), ("fatigue", "tiredness during radiotherapy")]:
+        write_doc(kb, doc_id, subject)
+    write_doc(kb, "parking", "car parking at the hospital, where the permit code is VX7Q")
+    ingest([kb], chroma_dir=chroma, collection_name=name)
+    knowledge = KnowledgeBase.open(chroma, name)
+    question = "How do I manage sickness and vomiting? vx7q"
+    passages = knowledge.search(question, k=3)
+    found = [p for p in passages if p.doc_id == "parking"]
+    assert found and found[0].similarity < RELEVANT_SIMILARITY  # found by the keyword, not by meaning
+    dense, _ = knowledge.rank_documents(question, mode="dense")
+    keyword, _ = knowledge.rank_documents(question, mode="keyword")
+    assert dense[0][0] != "parking" and keyword[0][0] == "parking"
+
+
 def test_bad_files_are_reported_with_reason_and_the_rest_load(workspace):
     kb, chroma, name = workspace
     write_doc(kb, "good", "fatigue")

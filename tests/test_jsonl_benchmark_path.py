@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from bench.medquad_retrieval import record_to_document, section_heading, write_source
-from chains.index import open_client, open_collection
 from chains.retrieval import KnowledgeBase
 from loaders.documents import load_file
 from loaders.ingest import ingest
@@ -86,7 +85,7 @@ def fixture_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     source = write_source(RECORDS, workdir / "fixture.jsonl")
     report = ingest([source], chroma_dir=workdir / "chroma", collection_name="jsonl_bench_fixture")
     assert not report.errors and sorted(report.added) == sorted(r["id"] for r in RECORDS)
-    return KnowledgeBase(open_collection(open_client(workdir / "chroma"), "jsonl_bench_fixture"))
+    return KnowledgeBase.open(workdir / "chroma", "jsonl_bench_fixture")
 
 
 def test_chunks_carry_focus_title_and_section_heading(fixture_kb: KnowledgeBase) -> None:
