@@ -97,8 +97,9 @@ def tokeniser_version() -> str:
 
 
 def keyword_index_path(chroma_dir: Path, collection_name: str) -> Path:
-    """Where the keyword index of a collection lives: in the data directory, next to the Chroma directory."""
-    return Path(chroma_dir).parent / f"{collection_name}.keywords.sqlite3"
+    """Where the keyword index of a collection lives: inside the Chroma directory (Chroma ignores it), so whatever
+    copies, links or backs up the index takes both. With a Chroma server the folder holds only this file."""
+    return Path(chroma_dir) / f"{collection_name}.keywords.sqlite3"
 
 
 def body_text(chunk: Chunk) -> str:

@@ -116,3 +116,17 @@ def read_jsonl(name: str) -> list[dict]:
     import json
 
     return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def link_index(settings, data_dir: Path, chroma: bool = True) -> None:
+    """Give a test server's data directory the session's index, linked, not copied: the Chroma folder (which
+    holds the keyword index too), or, for a server that reads a Chroma server, the keyword index alone."""
+    from chains.index import COLLECTION_NAME
+    from chains.keywords import keyword_index_path
+
+    if chroma:
+        (data_dir / "chroma").symlink_to(settings.chroma_dir, target_is_directory=True)
+        return
+    keywords = keyword_index_path(settings.chroma_dir, COLLECTION_NAME)
+    (data_dir / "chroma").mkdir(parents=True, exist_ok=True)
+    (data_dir / "chroma" / keywords.name).symlink_to(keywords)

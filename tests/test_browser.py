@@ -37,7 +37,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, link_index
 from tests.server import chainlit_server
 
 pytestmark = pytest.mark.browser
@@ -507,7 +507,7 @@ def signed_in_env(settings, tmp_path: Path) -> dict[str, str]:
     """A server with sign-in on, its own database and accounts; the index is the session's."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    (data_dir / "chroma").symlink_to(settings.chroma_dir, target_is_directory=True)
+    link_index(settings, data_dir)
     return {
         "ONCOGUIDE_AUTH": "password",
         "ONCOGUIDE_DATA_DIR": str(data_dir),

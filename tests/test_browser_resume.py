@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from chains.users import hash_password
 from tests import test_browser as shared
+from tests.conftest import link_index
 from tests.server import chainlit_server
 from tests.test_browser import ASSISTANT, CUT_OFF, RELATED_QUESTION, scenario, screenshot, wait_for_new_reply
 from tests.test_postgres import postgres_url  # noqa: F401  (the throwaway PostgreSQL fixture)
@@ -40,7 +41,7 @@ MESSAGES_JS = """() => [...document.querySelectorAll('[data-step-type="user_mess
 def server(request, indexed_kb, settings, tmp_path_factory) -> Iterator[tuple[str, str]]:
     """A signed-in server on SQLite or on a throwaway PostgreSQL; yields its URL and the backend's name."""
     data_dir = tmp_path_factory.mktemp(f"resume-{request.param}")
-    (data_dir / "chroma").symlink_to(settings.chroma_dir, target_is_directory=True)
+    link_index(settings, data_dir)
     env = {
         "ONCOGUIDE_AUTH": "password",
         "ONCOGUIDE_DATA_DIR": str(data_dir),

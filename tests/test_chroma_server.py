@@ -62,4 +62,6 @@ def test_ingest_and_answers_through_a_chroma_server(tmp_path: Path) -> None:
     assert reply["kind"] == "answer"
     assert "tamoxifen" in reply["text"].lower()
     assert reply["sources"][0]["doc_id"] == "tamoxifen"
-    assert not (data_dir / "chroma").exists(), "with CHROMA_URL nothing may be written to the embedded Chroma"
+    assert not (data_dir / "chroma" / "chroma.sqlite3").exists(), (
+        "with CHROMA_URL nothing may be written to the embedded Chroma"
+    )

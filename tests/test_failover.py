@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bench.cluster import chroma_server, nginx_balancer, nginx_binary
 from chains.users import hash_password
+from tests.conftest import link_index
 from tests.server import chainlit_process
 from tests.test_browser import (
     ARTIFACTS,
@@ -58,8 +59,9 @@ def cluster(indexed_kb, settings, session_dir: Path, postgres_url: str) -> Itera
         for name in ("app-a", "app-b"):
             data_dir = session_dir / f"failover-{name}"
             data_dir.mkdir(exist_ok=True)
+            link_index(settings, data_dir, chroma=False)  # each app host keeps the keyword index beside it
             env = {
-                "ONCOGUIDE_DATA_DIR": str(data_dir),  # no index here: it is the Chroma server's
+                "ONCOGUIDE_DATA_DIR": str(data_dir),  # the keyword index only: the vectors are the Chroma server's
                 "CHROMA_URL": chroma_url,
                 "DATABASE_URL": postgres_url,
                 "ONCOGUIDE_AUTH": "password",
