@@ -58,6 +58,8 @@ FORGET_ME = re.compile(
     re.IGNORECASE,
 )
 LIKELY_OFF_TOPIC = 0.5  # when the library has nothing, below this the message is taken as care wording it lacks
+GENERAL_PAGE_SHARE = 0.7  # one cancer's best page scoring under this share of a page for every cancer: no question
+WHICH_CANCER_DOCUMENTS = 8  # the best documents looked at for pages about different cancers
 AMBIGUOUS_SCORE = 0.8  # a page about another cancer scoring this share of the best page's makes the type matter
 NOTES_FIRST = ("dosing",)  # said before the answer, so a dose in the library is not read as the patient's dose
 
@@ -270,17 +272,16 @@ async def retrieve(guide: OncoGuide, turn: Turn) -> Reply | None:
 
 async def which_cancer(guide: OncoGuide, turn: Turn) -> Reply | None:
     """Ask which cancer, with buttons, when the answer depends on it and nothing says which: no cancer is known,
-    the question names no medicine or test, and the best page is about one cancer while a page about another
-    scores close to it (``AMBIGUOUS_SCORE``)."""
+    the question names no medicine or test, and the best page about one cancer (not far below any page written for
+    every cancer) has a page about another cancer scoring close to it (``AMBIGUOUS_SCORE``)."""
     if turn.cancer_type is not None or not turn.relevant or guide.vocabulary.find_entities(turn.standalone):
         return None
-    best: dict[str, float] = {}
-    for passage in turn.passages:
-        best.setdefault(passage.doc_id, passage.score)
-    ranked = [(guide.kb.cancer_type_of(doc_id), score) for doc_id, score in best.items()]
-    if not ranked or ranked[0][0] == ANY:
-        return None
-    top_type, top_score = ranked[0]
+    documents, _ = await asyncio.to_thread(guide.kb.rank_documents, turn.standalone)
+    ranked = [(guide.kb.cancer_type_of(doc_id), score) for doc_id, score, _ in documents[:WHICH_CANCER_DOCUMENTS]]
+    specific = [(t, score) for t, score in ranked if t != ANY]
+    if not specific or specific[0][1] < GENERAL_PAGE_SHARE * ranked[0][1]:
+        return None  # a page written for every cancer answers it far better than any one cancer's page
+    top_type, top_score = specific[0]
     close = [t for t, score in ranked[1:] if t not in (ANY, top_type) and score >= AMBIGUOUS_SCORE * top_score]
     if not close:
         return None

@@ -169,6 +169,8 @@ def test_conversation_continues_on_the_other_process_after_its_process_dies(
     assert "tamoxifen" in state["profile"]["current_treatments"], state["profile"]
     assert state["pending"] is None, "the clarification was resolved"
     assert len(state["standalone_questions"]) >= 3, state["standalone_questions"]
-    assert not list(session_dir.glob("failover-app-*/chroma")), "the app processes must use the Chroma server"
+    assert not list(session_dir.glob("failover-app-*/chroma/chroma.sqlite3")), (
+        "the app processes must use the Chroma server"
+    )
     outputs = psql(cluster["postgres"], f"SELECT output FROM steps WHERE \"threadId\" = '{thread_id}'")
     assert any("side effects" in output.lower() for output in outputs)
