@@ -19,16 +19,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bench.cluster import chroma_server, nginx_balancer, nginx_binary
 from chains.users import hash_password
+from tests import test_browser as shared
 from tests.conftest import link_index
 from tests.server import chainlit_process
 from tests.test_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ask,
     assistant_messages,
     open_chat,
@@ -74,17 +72,7 @@ def cluster(indexed_kb, settings, session_dir: Path, postgres_url: str) -> Itera
         yield {"url": balancer, "apps": dict(zip(backends, apps, strict=True)), "postgres": postgres_url}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make browser`)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+browser = shared.browser  # the same module-scoped Debian Chromium as tests/test_browser.py
 
 
 def serving_backend(page: Page, url: str) -> str:
