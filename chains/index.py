@@ -22,7 +22,15 @@ UNITS_SUFFIX = "_units"  # the companion collection: one vector per sentence or 
 CHUNK_MAX_TOKENS = 320
 CHUNK_OVERLAP_TOKENS = 40
 # Changing chunking or the model changes every document's fingerprint, so all are re-embedded.
-INDEX_VERSION = f"v5|{MODEL_NAME}|{ENCODING_NAME}|{CHUNK_MAX_TOKENS}|{CHUNK_OVERLAP_TOKENS}"
+INDEX_VERSION = f"v6|{MODEL_NAME}|{ENCODING_NAME}|{CHUNK_MAX_TOKENS}|{CHUNK_OVERLAP_TOKENS}"
+# The HNSW index of each collection. Chroma keeps the vectors added since its last save in a log and inserts them
+# again, on several threads, each time a process opens the collection; with its defaults (save every 1,000) two
+# loads of the same index gave different dense top-40s for 13-35 of 269 questions. Saving every 100 (the size of
+# the exact in-memory buffer) made every load of an index identical, and ef_search 200 (default 100) raised the
+# top-40's recall against exact search from 0.994 to 0.999 (docs/BENCHMARKS.md, "Same answer after a restart").
+# Saving rewrites the HNSW files, so a library far larger than today's may want a larger ``sync_threshold``.
+HNSW = {"space": "cosine", "ef_search": 200, "batch_size": 100, "sync_threshold": 100}
+UNIT_HNSW = {"space": "cosine"}  # the sentence collection is read by chunk id only, never searched by vector
 
 
 @dataclass(frozen=True)
@@ -116,11 +124,13 @@ def open_client(chroma_dir: Path):
     )
 
 
-def open_collection(client, name: str = COLLECTION_NAME):
+def open_collection(client, name: str = COLLECTION_NAME, hnsw: dict[str, Any] | None = None):
+    """The collection ``name``, created with ``hnsw`` (default ``HNSW``) when it does not exist yet."""
     return client.get_or_create_collection(
         name=name,
         embedding_function=OncoGuideEmbeddingFunction(),
-        metadata={"hnsw:space": "cosine", "index_version": INDEX_VERSION},
+        metadata={"index_version": INDEX_VERSION},
+        configuration={"hnsw": hnsw or HNSW},
     )
 
 
@@ -128,7 +138,7 @@ def open_unit_collection(client, name: str = COLLECTION_NAME):
     """The companion of the chunk collection ``name`` holding each chunk's sentences and bullets with their
     vectors, so an answer can pick the sentences that answer the question by meaning (ids ``<chunk_id>#<n>``,
     in the order of ``chains.text.sentences.units_with_lead_in``)."""
-    return open_collection(client, f"{name}{UNITS_SUFFIX}")
+    return open_collection(client, f"{name}{UNITS_SUFFIX}", UNIT_HNSW)
 
 
 def unit_records(chunks: list[Chunk]) -> tuple[list[str], list[str], list[str], list[dict[str, Any]]]:

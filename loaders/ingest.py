@@ -9,6 +9,7 @@ run stamps the collections with ``INDEX_VERSION``: the server opens only an inde
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import sys
@@ -21,6 +22,7 @@ from chains.embeddings import get_encoder
 from chains.index import (
     COLLECTION_NAME,
     INDEX_VERSION,
+    UNITS_SUFFIX,
     SourceDocument,
     chunk_document,
     open_collection,
@@ -105,6 +107,13 @@ def ingest(
     chroma_dir = chroma_dir or settings.chroma_dir
     client = chroma_client(chroma_dir)
     collection = open_collection(client, collection_name)
+    if collection.count() and (collection.metadata or {}).get("index_version") != INDEX_VERSION:
+        # Built by another version: every document is embedded again anyway (its fingerprint includes the
+        # version), and a new collection also takes today's HNSW configuration (chains.index.HNSW).
+        for name in (collection_name, f"{collection_name}{UNITS_SUFFIX}"):
+            with contextlib.suppress(Exception):  # the sentence collection may not exist yet
+                client.delete_collection(name)
+        collection = open_collection(client, collection_name)
     units = open_unit_collection(client, collection_name)
     keywords = KeywordIndex(keyword_index_path(chroma_dir, collection_name))
     existing = _existing_fingerprints(collection)
@@ -186,13 +195,11 @@ def ingest(
 
 
 def _stamp_version(collection) -> None:
-    """Record that every document in ``collection`` is now indexed as ``INDEX_VERSION`` says (the stamp set
-    when it was created stays behind when chunking or the model changes; Chroma refuses ``hnsw:`` keys here,
-    and keeps the distance in the collection's configuration)."""
+    """Record that every document in ``collection`` is now indexed as ``INDEX_VERSION`` says (an empty
+    collection left from another version keeps its old stamp until now)."""
     metadata = dict(collection.metadata or {})
     if metadata.get("index_version") != INDEX_VERSION:
-        kept = {key: value for key, value in metadata.items() if not key.startswith("hnsw:")}
-        collection.modify(metadata={**kept, "index_version": INDEX_VERSION})
+        collection.modify(metadata={**metadata, "index_version": INDEX_VERSION})
 
 
 def main(argv: list[str] | None = None) -> int:
