@@ -3,7 +3,9 @@
 One file per collection next to the Chroma directory (``keyword_index_path``) holds
 
 - ``chunks``: every chunk's id, document, title, heading, position, cancer type, text and metadata (JSON), so a
-  passage's text is fetched by id when an answer needs it instead of every process holding the library;
+  passage's text is fetched by id when an answer needs it instead of every process holding the library, and the
+  tokens each field indexes (``body_tokens``, ``heading_tokens``) and the document's ``applies_to`` tags, so scoring
+  a candidate exactly reads one short row instead of re-tokenising its text and parsing its metadata;
 - ``docs``: each document's fingerprint and source path (what ingest compares);
 - ``body``: an FTS5 field over each chunk's title, heading, text and topics (``bm25_tokens``);
 - ``heading``: an FTS5 field over each chunk's "title heading" alone, tokens cut to a 5-letter prefix
@@ -37,8 +39,9 @@ from chains.index import Chunk
 _TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS_FILE = Path(__file__).resolve().parent / "vocab" / "retrieval_stopwords.txt"
 HEADING_PREFIX = 5  # heading-field tokens are cut to this many letters (truncation stemming)
-SCHEMA = "2"  # the tables' layout; a file with another is emptied and refilled by the next ingest
-CHUNK_CACHE = 4096  # chunks kept in memory by id (text, metadata, token counts), most recently used
+SCHEMA = "3"  # the tables' layout; a file with another is emptied and refilled by the next ingest
+CHUNK_CACHE = 4096  # chunks kept in memory by id (text and metadata), most recently used
+SCORE_CACHE = 16384  # candidates kept in memory by id for scoring (document, token counts), most recently used
 WORD_CACHE = 16384  # words whose document frequency is kept in memory
 K1, B = 1.5, 0.75  # BM25Okapi's parameters, as rank_bm25 had them
 IDF_EPSILON = 0.25  # a word in more than half the rows gets this share of the average idf (BM25Okapi's floor)
@@ -57,20 +60,17 @@ class FieldStats:
     average_idf: float = 0.0
 
 
-class _Entry:
-    """A cached chunk and, once scored, its token counts in the two fields."""
+@dataclass(frozen=True)
+class Candidate:
+    """What ranking needs of a chunk: its document, the document's cancer type and tags, its fields' token counts."""
 
-    __slots__ = ("_counts", "chunk")
-
-    def __init__(self, chunk: Chunk) -> None:
-        self.chunk = chunk
-        self._counts: dict[str, tuple[Counter[str], int]] = {}
-
-    def counts(self, field: str) -> tuple[Counter[str], int]:
-        if field not in self._counts:
-            tokens = body_text(self.chunk).split() if field == "body" else heading_tokens(place_of(self.chunk))
-            self._counts[field] = (Counter(tokens), len(tokens))
-        return self._counts[field]
+    doc_id: str
+    cancer_type: str
+    applies_to: str  # the document's ``applies_to`` tags, JSON
+    body: Counter[str]
+    body_length: int
+    heading: Counter[str]
+    heading_length: int
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +122,8 @@ create table if not exists docs(doc_id text primary key, fingerprint text not nu
 create table if not exists chunks(
     id integer primary key, chunk_id text not null unique, doc_id text not null, title text not null,
     heading text not null, section_no integer not null, part_no integer not null, cancer_type text not null,
-    text text not null, metadata text not null, length integer not null, heading_length integer not null);
+    text text not null, metadata text not null, length integer not null, heading_length integer not null,
+    body_tokens text not null, heading_tokens text not null, applies_to text not null);
 create index if not exists chunks_by_doc on chunks(doc_id, section_no, part_no);
 """
 _FTS = """
@@ -144,7 +145,8 @@ class KeywordIndex:
         self.db.execute("pragma journal_mode=wal")
         self.db.execute("pragma synchronous=normal")
         self._lock = threading.RLock()
-        self._chunks: OrderedDict[str, _Entry] = OrderedDict()
+        self._chunks: OrderedDict[str, Chunk] = OrderedDict()
+        self._candidates: OrderedDict[str, Candidate] = OrderedDict()
         self._df: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._stats: dict[str, FieldStats] = {}
         self._version = -1  # SQLite's data_version when the caches were filled; another writer changes it
@@ -181,11 +183,12 @@ class KeywordIndex:
             "select id, title, heading, text, metadata from chunks"
         ).fetchall():
             chunk = Chunk("", "", title, heading, text, json.loads(metadata))
-            body, place = body_text(chunk), heading_tokens(place_of(chunk))
+            body, place = body_text(chunk), " ".join(heading_tokens(place_of(chunk)))
             self.db.execute("insert into body(rowid, tokens) values (?, ?)", (rowid, body))
-            self.db.execute("insert into heading(rowid, tokens) values (?, ?)", (rowid, " ".join(place)))
+            self.db.execute("insert into heading(rowid, tokens) values (?, ?)", (rowid, place))
             self.db.execute(
-                "update chunks set length = ?, heading_length = ? where id = ?", (len(body.split()), len(place), rowid)
+                "update chunks set length = ?, heading_length = ?, body_tokens = ?, heading_tokens = ? where id = ?",
+                (len(body.split()), len(place.split()), body, place, rowid),
             )
         self._set_meta("tokeniser", tokeniser_version())
         self._refresh_stats()
@@ -197,14 +200,10 @@ class KeywordIndex:
             return {d: (f, s) for d, f, s in self.db.execute("select doc_id, fingerprint, source_path from docs")}
 
     def _delete_document(self, doc_id: str) -> None:
-        rows = self.db.execute(
-            "select id, title, heading, text, metadata from chunks where doc_id = ?", (doc_id,)
-        ).fetchall()
-        for rowid, title, heading, text, metadata in rows:
-            chunk = Chunk("", doc_id, title, heading, text, json.loads(metadata))
-            self.db.execute("insert into body(body, rowid, tokens) values ('delete', ?, ?)", (rowid, body_text(chunk)))
-            tokens = " ".join(heading_tokens(place_of(chunk)))
-            self.db.execute("insert into heading(heading, rowid, tokens) values ('delete', ?, ?)", (rowid, tokens))
+        rows = self.db.execute("select id, body_tokens, heading_tokens from chunks where doc_id = ?", (doc_id,))
+        for rowid, body, place in rows.fetchall():
+            self.db.execute("insert into body(body, rowid, tokens) values ('delete', ?, ?)", (rowid, body))
+            self.db.execute("insert into heading(heading, rowid, tokens) values ('delete', ?, ?)", (rowid, place))
         self.db.execute("delete from chunks where doc_id = ?", (doc_id,))
         self.db.execute("delete from docs where doc_id = ?", (doc_id,))
 
@@ -212,10 +211,11 @@ class KeywordIndex:
         for c in chunks:
             meta = {k: v for k, v in c.metadata.items() if k != "text"}
             tokens = body_text(c)
-            place = heading_tokens(place_of(c))
+            place = " ".join(heading_tokens(place_of(c)))
             rowid = self.db.execute(
                 "insert into chunks(chunk_id, doc_id, title, heading, section_no, part_no, cancer_type, text, "
-                "metadata, length, heading_length) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "metadata, length, heading_length, body_tokens, heading_tokens, applies_to) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     c.chunk_id,
                     c.doc_id,
@@ -227,11 +227,14 @@ class KeywordIndex:
                     c.text,
                     json.dumps(meta),
                     len(tokens.split()),
-                    len(place),
+                    len(place.split()),
+                    tokens,
+                    place,
+                    str(meta.get("applies_to", "[]")),
                 ),
             ).lastrowid
             self.db.execute("insert into body(rowid, tokens) values (?, ?)", (rowid, tokens))
-            self.db.execute("insert into heading(rowid, tokens) values (?, ?)", (rowid, " ".join(place)))
+            self.db.execute("insert into heading(rowid, tokens) values (?, ?)", (rowid, place))
 
     def replace_document(self, doc_id: str, fingerprint: str, source_path: str, chunks: Sequence[Chunk]) -> None:
         """The document's rows replaced by ``chunks`` in one transaction."""
@@ -286,6 +289,7 @@ class KeywordIndex:
 
     def _forget(self) -> None:
         self._chunks.clear()
+        self._candidates.clear()
         self._df.clear()
         self._stats.clear()
 
@@ -364,25 +368,30 @@ class KeywordIndex:
 
     def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
         """The chunks by id (those that exist), from the cache or one query."""
-        return {cid: entry.chunk for cid, entry in self._entries(chunk_ids).items()}
+        return self._cached(self._chunks, chunk_ids, _CHUNK_COLUMNS, _chunk, CHUNK_CACHE)
 
-    def _entries(self, chunk_ids: Iterable[str]) -> dict[str, _Entry]:
+    def candidates(self, chunk_ids: Iterable[str]) -> dict[str, Candidate]:
+        """What ranking needs of each chunk (those that exist): its document and its fields' token counts."""
+        return self._cached(self._candidates, chunk_ids, _CANDIDATE_COLUMNS, _candidate, SCORE_CACHE)
+
+    def _cached(self, cache: OrderedDict, chunk_ids: Iterable[str], columns: str, make, size: int) -> dict:
+        """Rows by chunk id from a bounded most-recently-used cache, the missing ones read in one query."""
         wanted = list(dict.fromkeys(chunk_ids))
         with self._lock:
             self._fresh()
-            missing = [cid for cid in wanted if cid not in self._chunks]
+            missing = [cid for cid in wanted if cid not in cache]
             for start in range(0, len(missing), 500):
                 part = missing[start : start + 500]
                 marks = ",".join("?" * len(part))
-                for row in self.db.execute(f"select {_CHUNK_COLUMNS} from chunks where chunk_id in ({marks})", part):
-                    self._chunks[row[0]] = _Entry(_chunk(row))
+                for row in self.db.execute(f"select {columns} from chunks where chunk_id in ({marks})", part):
+                    cache[row[0]] = make(row)
             found = {}
             for cid in wanted:
-                if cid in self._chunks:
-                    self._chunks.move_to_end(cid)
-                    found[cid] = self._chunks[cid]
-            while len(self._chunks) > CHUNK_CACHE:
-                self._chunks.popitem(last=False)
+                if cid in cache:
+                    cache.move_to_end(cid)
+                    found[cid] = cache[cid]
+            while len(cache) > size:
+                cache.popitem(last=False)
             return found
 
     def _candidate_query(self, field: str, tokens: Sequence[str]) -> str | None:
@@ -417,7 +426,7 @@ class KeywordIndex:
             return []
         with self._lock:
             found = self.db.execute(
-                "select c.chunk_id, c.title, c.heading, c.doc_id, c.section_no, c.part_no from (select rowid, "
+                "select c.chunk_id, c.heading_tokens, c.doc_id, c.section_no, c.part_no from (select rowid, "
                 "bm25(heading) as score from heading where heading match ? order by score limit ?) s "
                 "join chunks c on c.id = s.rowid",
                 (query, n * CANDIDATE_POOL),
@@ -425,8 +434,8 @@ class KeywordIndex:
         stats = self._field("heading")
         idf = {t: self._idf("heading", t) for t in set(tokens)}
         scored = []
-        for cid, title, heading, *position in found:
-            words = heading_tokens(f"{title} {heading}")
+        for cid, place, *position in found:
+            words = place.split()
             score = _okapi(tokens, idf, Counter(words), len(words), stats.average_length)
             if score > 0:
                 scored.append((-score, *position, cid))
@@ -442,14 +451,17 @@ class KeywordIndex:
         return self._scores("heading", tokens, chunk_ids)
 
     def _scores(self, field: str, tokens: Sequence[str], chunk_ids: Iterable[str]) -> dict[str, float]:
-        entries = self._entries(chunk_ids)
+        found = self.candidates(chunk_ids)
         if not tokens:
-            return dict.fromkeys(entries, 0.0)
+            return dict.fromkeys(found, 0.0)
         stats = self._field(field)
         idf = {t: self._idf(field, t) for t in set(tokens)}
         scores = {}
-        for cid, entry in entries.items():
-            counts, length = entry.counts(field)
+        for cid, candidate in found.items():
+            if field == "body":
+                counts, length = candidate.body, candidate.body_length
+            else:
+                counts, length = candidate.heading, candidate.heading_length
             scores[cid] = _okapi(tokens, idf, counts, length, stats.average_length)
         return scores
 
@@ -462,6 +474,16 @@ def _okapi(tokens: Sequence[str], idf: dict[str, float], counts: Counter[str], l
     """BM25Okapi of one row, as ``rank_bm25.BM25Okapi.get_scores`` computes it (repeated query words count again)."""
     norm = K1 * (1 - B + B * length / average) if average else K1
     return sum(idf[t] * counts[t] * (K1 + 1) / (counts[t] + norm) for t in tokens if counts.get(t))
+
+
+_CANDIDATE_COLUMNS = "chunk_id, doc_id, cancer_type, applies_to, body_tokens, length, heading_tokens, heading_length"
+
+
+def _candidate(row: Sequence[Any]) -> Candidate:
+    _, doc_id, cancer_type, applies_to, body, length, heading, heading_length = row
+    return Candidate(
+        doc_id, cancer_type, applies_to, Counter(body.split()), length, Counter(heading.split()), heading_length
+    )
 
 
 def _chunk(row: Sequence[Any]) -> Chunk:

@@ -254,19 +254,18 @@ class KnowledgeBase:
         down; documents for every cancer ("any") stay where they are. With none known, those move up."""
         per_doc: dict[str, list[tuple[str, float]]] = defaultdict(list)
         ranking, similarity = self.rank_chunks(query, mode)
-        chunks = self.keywords.chunks(cid for cid, _ in ranking)
+        found = self.keywords.candidates(cid for cid, _ in ranking)
         for chunk_id, score in ranking:
-            if chunk_id in chunks:  # a chunk Chroma still has but the keyword index no longer: being re-ingested
-                per_doc[chunks[chunk_id].doc_id].append((chunk_id, score))
+            if chunk_id in found:  # a chunk Chroma still has but the keyword index no longer: being re-ingested
+                per_doc[found[chunk_id].doc_id].append((chunk_id, score))
         ranked = []
         tags = (profile_tags or set()) - {"all"}
         for doc_id, hits in per_doc.items():
             score = hits[0][1] + (self.weights.second_chunk_bonus * hits[1][1] if len(hits) > 1 else 0.0)
-            meta = chunks[hits[0][0]].metadata  # document-wide fields, the same on each of its chunks
-            applies = set(json.loads(meta.get("applies_to", "[]")))
-            if tags and applies & tags:
+            best = found[hits[0][0]]  # document-wide fields, the same on each of its chunks
+            if tags and set(json.loads(best.applies_to)) & tags:
                 score += abs(score) * self.weights.profile_boost
-            about = str(meta.get("cancer_type", "any"))
+            about = best.cancer_type
             if about == (cancer_type or "any"):  # no known type: the pages written for every cancer fit best
                 score += abs(score) * self.weights.same_cancer_boost
             elif cancer_type and about != "any":
