@@ -44,6 +44,10 @@ CASES = ROOT / "tests" / "data" / "retrieval_cases.jsonl"
 COLLECTION = "scale_bench"
 NOISE = 0.02
 BATCH = 2000
+# The app's HNSW configuration (chains.index.HNSW: ef_search 200, the same at query time), saved every 100,000
+# additions instead of every 100: each save rewrites the HNSW files, which at a million vectors would be quadratic.
+# A build of a multiple of 100,000 chunks leaves nothing to re-insert when the measuring process opens it.
+BUILD_SYNC = 100_000
 
 
 def chroma_client(chroma_dir: Path, url: str | None):
@@ -86,7 +90,7 @@ def real_chunks():
 
 def build(n: int, chroma_dir: Path, url: str | None) -> float:
     """Write ``n`` synthetic chunks to Chroma and the keyword index; returns the seconds it took."""
-    from chains.index import Chunk, open_collection
+    from chains.index import HNSW, Chunk, open_collection
     from chains.keywords import KeywordIndex, keyword_index_path
 
     started = time.perf_counter()
@@ -94,7 +98,7 @@ def build(n: int, chroma_dir: Path, url: str | None) -> float:
     client = chroma_client(chroma_dir, url)
     with contextlib.suppress(Exception):  # not there yet
         client.delete_collection(COLLECTION)
-    collection = open_collection(client, COLLECTION)
+    collection = open_collection(client, COLLECTION, {**HNSW, "batch_size": BATCH, "sync_threshold": BUILD_SYNC})
     keywords = KeywordIndex(keyword_index_path(chroma_dir, COLLECTION))
     rng = np.random.default_rng(17)
     written = 0
@@ -203,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
 
         existing = keyword_index_path(chroma_dir, COLLECTION)
         have = len(KeywordIndex(existing, readonly=True)) if existing.exists() else 0
-        if have == args.chunks and not args.chroma_url:
+        if have == args.chunks:  # with --chroma-url, the server is expected to serve this directory's Chroma
             print(f"reusing the index of {have:,} chunks in {workdir}", file=sys.stderr)
         else:
             print(f"building {args.chunks:,} synthetic chunks in {workdir} ...", file=sys.stderr)
