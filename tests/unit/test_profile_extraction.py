@@ -15,7 +15,7 @@ import pytest
 from chains.profile import PatientProfile, extract_profile
 from chains.vocabulary import Vocabulary, default_vocabulary
 
-CASES_PATH = Path(__file__).parent / "data" / "profile_cases.jsonl"
+CASES_PATH = Path(__file__).resolve().parents[1] / "data" / "profile_cases.jsonl"
 MIN_PRECISION = 0.9
 MIN_RECALL = 0.9
 

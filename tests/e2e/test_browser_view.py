@@ -19,9 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests import test_browser as shared
-from tests.server import chainlit_server
-from tests.test_browser import (
+from tests.e2e import test_browser as shared
+from tests.e2e.test_browser import (
     ASSISTANT,
     CUT_OFF,
     ask,
@@ -32,6 +31,7 @@ from tests.test_browser import (
     scenario,
     screenshot,
 )
+from tests.server import chainlit_server
 
 pytestmark = pytest.mark.browser
 

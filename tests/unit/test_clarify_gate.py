@@ -19,7 +19,7 @@ from chains.clarify import GateResult, assess_message, clarification_message, me
 from chains.memory import ConversationState, PendingClarification, rewrite_followup
 from chains.vocabulary import Vocabulary, default_vocabulary
 
-CASES = Path(__file__).resolve().parent / "data" / "clarify_cases.jsonl"
+CASES = Path(__file__).resolve().parents[1] / "data" / "clarify_cases.jsonl"
 REFERENT_KINDS = ("drug", "treatment", "test")  # a history naming one of these gives "it" something to mean
 FOCUS_KINDS = ("drug", "treatment", "condition", "test")
 REFERENCE = (

@@ -23,7 +23,7 @@ from chains.triage.classifier import default_classifier
 from chains.triage.grading import Triager, load_catalogue
 from tests.fake_openai import FakeOpenAI
 
-TRIAGE_DATA = Path(__file__).parent / "data" / "triage"
+TRIAGE_DATA = Path(__file__).resolve().parents[1] / "data" / "triage"
 
 
 def read(name: str) -> list[dict]:

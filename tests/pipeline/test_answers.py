@@ -15,7 +15,7 @@ import pytest
 
 from bench.answer_eval import play, prose, reading_grade, summarise
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = ROOT / "tests" / "data" / "answers"
 
 

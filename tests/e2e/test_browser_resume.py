@@ -19,11 +19,11 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from chains.users import hash_password
-from tests import test_browser as shared
 from tests.conftest import link_index
+from tests.e2e import test_browser as shared
+from tests.e2e.test_browser import ASSISTANT, CUT_OFF, RELATED_QUESTION, scenario, screenshot, wait_for_new_reply
+from tests.e2e.test_postgres import postgres_url  # noqa: F401  (the throwaway PostgreSQL fixture)
 from tests.server import chainlit_server
-from tests.test_browser import ASSISTANT, CUT_OFF, RELATED_QUESTION, scenario, screenshot, wait_for_new_reply
-from tests.test_postgres import postgres_url  # noqa: F401  (the throwaway PostgreSQL fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -30,7 +30,7 @@ from chains.safety import (
     detect_red_flag,
 )
 
-CASES_PATH = Path(__file__).parent / "data" / "safety_cases.jsonl"
+CASES_PATH = Path(__file__).resolve().parents[1] / "data" / "safety_cases.jsonl"
 
 
 @dataclass(frozen=True)
