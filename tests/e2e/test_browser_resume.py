@@ -1,6 +1,6 @@
 """A resumed thread looks as it did (issue 14, item 1), in a real browser, on SQLite and on PostgreSQL.
 
-    .venv/bin/python -m pytest tests/test_browser_resume.py -q
+    .venv/bin/python -m pytest tests/e2e/test_browser_resume.py -q
 
 A signed-in patient tells OncoGuide about themselves, gets an answer with source cards and related-question
 buttons, sends a cut-off message and picks one of the offered words, then reloads the page and opens the

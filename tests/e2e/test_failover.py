@@ -72,7 +72,7 @@ def cluster(indexed_kb, settings, session_dir: Path, postgres_url: str) -> Itera
         yield {"url": balancer, "apps": dict(zip(backends, apps, strict=True)), "postgres": postgres_url}
 
 
-browser = shared.browser  # the same module-scoped Debian Chromium as tests/test_browser.py
+browser = shared.browser  # the same module-scoped Debian Chromium as tests/e2e/test_browser.py
 
 
 def serving_backend(page: Page, url: str) -> str:
