@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test setup setup-dev index browser cluster-deps cluster cluster-stop lint bench clean
+.PHONY: run test test-unit test-pipeline test-e2e test-evals setup setup-dev index browser cluster-deps cluster cluster-stop lint bench clean
 
 $(BIN)/uv:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"OncoGuide needs Python 3.11, found {sys.version.split()[0]}"'
@@ -62,6 +62,20 @@ lint: setup-dev
 
 test: setup-dev browser cluster-deps lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# One tier at a time (tests/<tier>/; `make test` runs them all): unit needs nothing built, pipeline and evals
+# build the index once per run, e2e also starts the real server, Chromium, PostgreSQL and nginx.
+test-unit: setup-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+
+test-pipeline: setup-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/pipeline
+
+test-e2e: setup-dev browser cluster-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
+
+test-evals: setup-dev  ## quality floors from tests/evals/baseline.json; figures printed with -s (tests/evals/README.md)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -s tests/evals
 
 bench: setup-dev  ## speed figures reported in docs/BENCHMARKS.md
 	$(BIN)/python -m bench.turn_latency

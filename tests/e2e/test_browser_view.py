@@ -1,8 +1,8 @@
 """What a patient sees (issue 14), in a real browser: Debian's Chromium driven by Playwright.
 
-    .venv/bin/python -m pytest tests/test_browser_view.py -q
+    .venv/bin/python -m pytest tests/e2e/test_browser_view.py -q
 
-The same real server, demo clinic page and helpers as tests/test_browser.py. Each view is saved as a
+The same real server, demo clinic page and helpers as tests/e2e/test_browser.py. Each view is saved as a
 screenshot in test-artifacts/ (git-ignored), at desktop (1280 px) and phone (390 px) width where both
 apply: the chat stays put when the mouse wheel goes past the end of an answer, on the full page and in
 the widget; the widget's starters sit inside it at 1280 and 390 px under a line that says what OncoGuide is
@@ -19,9 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests import test_browser as shared
-from tests.server import chainlit_server
-from tests.test_browser import (
+from tests.e2e import test_browser as shared
+from tests.e2e.test_browser import (
     ASSISTANT,
     CUT_OFF,
     ask,
@@ -32,10 +31,11 @@ from tests.test_browser import (
     scenario,
     screenshot,
 )
+from tests.server import chainlit_server
 
 pytestmark = pytest.mark.browser
 
-# The same module-scoped browser and demo page as tests/test_browser.py; this module's own server is configured
+# The same module-scoped browser and demo page as tests/e2e/test_browser.py; this module's own server is configured
 # as the demo clinic would configure it: its real 24-hour line.
 browser = shared.browser
 demo_origin = shared.demo_origin

@@ -1,6 +1,6 @@
 """A resumed thread looks as it did (issue 14, item 1), in a real browser, on SQLite and on PostgreSQL.
 
-    .venv/bin/python -m pytest tests/test_browser_resume.py -q
+    .venv/bin/python -m pytest tests/e2e/test_browser_resume.py -q
 
 A signed-in patient tells OncoGuide about themselves, gets an answer with source cards and related-question
 buttons, sends a cut-off message and picks one of the offered words, then reloads the page and opens the
@@ -19,11 +19,11 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from chains.users import hash_password
-from tests import test_browser as shared
 from tests.conftest import link_index
+from tests.e2e import test_browser as shared
+from tests.e2e.test_browser import ASSISTANT, CUT_OFF, RELATED_QUESTION, scenario, screenshot, wait_for_new_reply
+from tests.e2e.test_postgres import postgres_url  # noqa: F401  (the throwaway PostgreSQL fixture)
 from tests.server import chainlit_server
-from tests.test_browser import ASSISTANT, CUT_OFF, RELATED_QUESTION, scenario, screenshot, wait_for_new_reply
-from tests.test_postgres import postgres_url  # noqa: F401  (the throwaway PostgreSQL fixture)
 
 pytestmark = pytest.mark.browser
 

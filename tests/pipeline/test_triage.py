@@ -1,7 +1,6 @@
 """Triage like an oncology advice line: red / amber / green / unsure, through the whole pipeline.
 
-The quality floors run the held-out sets in tests/data/triage/ (written by sessions that never saw the
-rules or the training data); the figures are reported in docs/SAFETY.md.
+The quality floors over the held-out sets in tests/data/triage/ are in tests/evals/test_triage_heldout.py.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.triage_eval import figures, play
 from chains.embeddings import embed_text
 from chains.memory import ConversationState
 from chains.pipeline import OncoGuide
@@ -23,7 +21,7 @@ from chains.triage.classifier import default_classifier
 from chains.triage.grading import Triager, load_catalogue
 from tests.fake_openai import FakeOpenAI
 
-TRIAGE_DATA = Path(__file__).parent / "data" / "triage"
+TRIAGE_DATA = Path(__file__).resolve().parents[1] / "data" / "triage"
 
 
 def read(name: str) -> list[dict]:
@@ -49,97 +47,6 @@ def test_every_category_has_a_reason_and_a_question_whose_options_map_to_urgenci
         assert len(category.reason) > 40, category.id
         assert category.question.options and set(category.question.urgencies) <= {"red", "amber", "green"}
         assert "red" in category.question.urgencies and "green" in category.question.urgencies
-
-
-# Floors just under the measured figures (docs/SAFETY.md). v1 was run once before tuning (first run of
-# today's rules: red recall 0.400) and once with the new design before any tuning on its messages; v2 was
-# written during tuning and run once; v3 to v9 each written by new writers, not read until the model of the
-# day was trained, then run once (tests/data/triage/README.md). None is ever used for training.
-FLOORS = {
-    "heldout_v1.jsonl": {
-        "red_recall": 0.97,
-        "red_caught": 0.99,
-        "green_to_emergency": 0.02,
-        "green_triage_question": 0.05,
-        "amber_amber_or_red": 0.92,
-    },
-    "heldout_v2.jsonl": {
-        "red_recall": 0.97,
-        "red_caught": 0.97,
-        "green_to_emergency": 0.03,
-        "green_triage_question": 0.03,
-        "amber_amber_or_red": 0.94,
-    },
-    "heldout_v3.jsonl": {
-        "red_recall": 0.99,
-        "red_caught": 0.99,
-        "green_to_emergency": 0.02,
-        "green_triage_question": 0.06,
-        "amber_amber_or_red": 0.96,
-    },
-    "heldout_v4.jsonl": {
-        "red_recall": 0.98,
-        "red_caught": 0.99,
-        "green_to_emergency": 0.02,
-        "green_triage_question": 0.03,
-        "amber_amber_or_red": 0.9,
-    },
-    "heldout_v5.jsonl": {
-        "red_recall": 0.98,
-        "red_caught": 0.99,
-        "green_to_emergency": 0.01,
-        "green_triage_question": 0.07,
-        "amber_amber_or_red": 0.93,
-    },
-    "heldout_v6.jsonl": {
-        "red_recall": 0.98,
-        "red_caught": 0.99,
-        "green_to_emergency": 0.02,
-        "green_triage_question": 0.15,
-        "amber_amber_or_red": 0.86,
-    },
-    "heldout_v7.jsonl": {
-        "red_recall": 0.98,
-        "red_caught": 0.99,
-        "green_to_emergency": 0.02,
-        "green_triage_question": 0.08,
-        "amber_amber_or_red": 0.96,
-    },
-    # v8: written while the fourteenth author's stories and the off-topic greens were added and crisis or
-    # temperature wording told as a story became doubtable; not read until that model was trained, then run once.
-    "heldout_v8.jsonl": {
-        "red_recall": 0.97,
-        "red_caught": 0.98,
-        "green_to_emergency": 0.02,
-        "green_triage_question": 0.02,
-        "amber_amber_or_red": 0.99,
-    },
-    # v9: written while the count bands became amber features, not read until then, run once: the honest figure.
-    "heldout_v9.jsonl": {
-        "red_recall": 0.98,
-        "red_caught": 0.99,
-        "green_to_emergency": 0.02,
-        "green_triage_question": 0.06,
-        "amber_amber_or_red": 0.96,
-    },
-}
-AT_MOST = {"green_to_emergency", "green_triage_question"}
-
-
-@pytest.fixture(scope="module", params=sorted(FLOORS))
-def heldout(request, guide) -> tuple[str, dict[str, float]]:
-    import asyncio
-
-    return request.param, figures(asyncio.run(play(guide, read(request.param))))
-
-
-def test_heldout_sets_hold_their_floors(heldout) -> None:
-    name, measured = heldout
-    for figure, floor in FLOORS[name].items():
-        if figure in AT_MOST:
-            assert measured[figure] <= floor, (name, figure, measured)
-        else:
-            assert measured[figure] >= floor, (name, figure, measured)
 
 
 async def test_an_amber_answer_is_led_by_contact_your_team_today(guide, settings) -> None:

@@ -10,7 +10,7 @@ from chains.safety import assess_scope, detect_red_flag
 from chains.text.normalise import normalise
 from chains.text.rules import RuleBook, load_rules
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOOKS = [
     ROOT / "chains/safety/urgency_rules.yaml",
     ROOT / "chains/safety/scope_rules.yaml",

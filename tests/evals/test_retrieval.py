@@ -6,8 +6,9 @@ as a breast clinic deploys it (``default_cancer_type="breast"``). Measured throu
 retrieval stage hands to the answer engine are scored. A question answered with a clarification
 instead counts as a miss (after a triage question, the patient's "asking in general" is answered and
 scored); one routed to urgent care (the right reply to "temp 38.3 on chemo day 10")
-is left out of the rate. The floors sit just under the figures measured on 2026-12-06, so a real
-regression fails; the figures are in docs/BENCHMARKS.md.
+is left out of the rate. The floors are in tests/evals/baseline.json, a case or two under the figures measured
+there, so a real regression fails; the figures are in docs/BENCHMARKS.md. The index's own ranking behaviour is
+tested in tests/pipeline/test_retrieval.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from chains.pipeline import PipelineHooks
 from chains.retrieval import KnowledgeBase
 from tests.conftest import read_jsonl
+from tests.evals.baseline import Figure, check
 
 CASES = read_jsonl("retrieval_cases.jsonl")
 
@@ -45,7 +47,7 @@ async def retrieved_documents(guide, case: dict) -> tuple[str, str, list[str]]:
     return reply.kind, query, documents
 
 
-async def hit_rate(guide, cases: list[dict], k: int = 5) -> tuple[float, list[str]]:
+async def hit_rate(guide, cases: list[dict], k: int = 5) -> tuple[Figure, list[str]]:
     misses, scored = [], 0
     for case in cases:
         kind, query, documents = await retrieved_documents(guide, case)
@@ -57,7 +59,7 @@ async def hit_rate(guide, cases: list[dict], k: int = 5) -> tuple[float, list[st
                 f"{case['id']} {case['question']!r} -> {query!r}: expected {case['expected']}, got {documents}"
             )
     print(f"\n{len(cases) - scored} of {len(cases)} routed to urgent care; hit@5 over {scored}: ", end="")
-    return 1 - len(misses) / scored, misses
+    return Figure(1 - len(misses) / scored, scored), misses
 
 
 def test_labeled_set_is_large_and_names_real_documents(kb):
@@ -68,29 +70,11 @@ def test_labeled_set_is_large_and_names_real_documents(kb):
 
 async def test_standalone_questions_hit_at_5(breast_clinic_guide):
     rate, misses = await hit_rate(breast_clinic_guide, [c for c in CASES if c["group"] != "followup"])
-    print(f"standalone {rate:.3f}")
-    assert rate >= 0.96, "\n".join(misses)
+    print(f"standalone {rate.value:.3f}")
+    check("retrieval/standalone", {"hit_at_5": rate}, "\n".join(misses))
 
 
 async def test_follow_up_questions_hit_at_5_after_rewriting(breast_clinic_guide):
     rate, misses = await hit_rate(breast_clinic_guide, [c for c in CASES if c["group"] == "followup"])
-    print(f"follow-ups {rate:.3f}")
-    assert rate >= 0.80, "\n".join(misses)  # 0.812 after the plain-language library (was 0.839)
-
-
-def test_results_are_diverse_across_documents(kb):
-    passages = kb.search("What are the side effects of ribociclib?", k=5, per_doc=2)
-    per_doc: dict[str, int] = {}
-    for passage in passages:
-        per_doc[passage.doc_id] = per_doc.get(passage.doc_id, 0) + 1
-    assert max(per_doc.values()) <= 2 and len(per_doc) >= 3
-    assert passages[0].doc_id == "ribociclib"
-
-
-def test_profile_boost_prefers_documents_that_apply_to_the_patient(kb):
-    query = "which targeted drugs are used for my type of breast cancer"
-    plain, _ = kb.rank_documents(query)
-    boosted, _ = kb.rank_documents(query, profile_tags={"all", "HER2+"})
-    rank = {doc: i for i, (doc, _, _) in enumerate(plain)}
-    rank_boosted = {doc: i for i, (doc, _, _) in enumerate(boosted)}
-    assert rank_boosted["her2-targeted-therapy"] <= rank["her2-targeted-therapy"]
+    print(f"follow-ups {rate.value:.3f}")
+    check("retrieval/followup", {"hit_at_5": rate}, "\n".join(misses))

@@ -1,6 +1,6 @@
 """The local file store behind resumed threads' source cards, step times and thread names (issue 14).
 
-Fast checks with no server: the browser test (tests/test_browser_resume.py) shows the whole of it working.
+Fast checks with no server: the browser test (tests/e2e/test_browser_resume.py) shows the whole of it working.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The patient's view, tested in a real browser: Debian's Chromium driven by Playwright for Python.
 
-    .venv/bin/python -m pytest tests/test_browser.py -q
+    .venv/bin/python -m pytest tests/e2e/test_browser.py -q
 
 Every test talks to the real Chainlit server (tests/server.py) over the real knowledge base. The
 server runs from a throw-away Chainlit app root (CHAINLIT_APP_ROOT) holding copies of the project's

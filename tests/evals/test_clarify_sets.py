@@ -1,9 +1,11 @@
-"""The clarify-before-answering gate against the labelled set (tests/data/clarify_cases.jsonl).
+"""The clarify-before-answering gate against the labelled sets (tests/data/clarify_cases.jsonl, clarify_fresh_v2.jsonl).
 
-Floors from the product issue: F1 ≥ 0.95 for "needs clarification", false clarification ≤ 2% on complete
-messages, the intended word among the offered completions for ≥ 90% of mid-word cuts of domain terms, and
-≥ 90% of multi-turn conversations passing end to end (gate → clarification → merged question). Each floor
-fails with the worst cases listed. Plus focused tests of the reference messages and spelling corrections.
+The product issue asked for F1 ≥ 0.95 for "needs clarification", false clarification ≤ 2% on complete messages,
+the intended word among the offered completions for ≥ 90% of mid-word cuts of domain terms, and ≥ 90% of
+multi-turn conversations passing end to end (gate → clarification → merged question). The gate does better;
+tests/evals/baseline.json holds today's figures and the floors just under them. Each floor fails with the worst
+cases listed. The focused tests of the reference messages and spelling corrections are in
+tests/unit/test_clarify_gate.py.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ import pytest
 from chains.clarify import GateResult, assess_message, clarification_message, merge_reply
 from chains.memory import ConversationState, PendingClarification, rewrite_followup
 from chains.vocabulary import Vocabulary, default_vocabulary
+from tests.conftest import read_jsonl
+from tests.evals.baseline import Figure, check, share
 
-CASES = Path(__file__).resolve().parent / "data" / "clarify_cases.jsonl"
+CASES = Path(__file__).resolve().parents[1] / "data" / "clarify_cases.jsonl"
 REFERENT_KINDS = ("drug", "treatment", "test")  # a history naming one of these gives "it" something to mean
 FOCUS_KINDS = ("drug", "treatment", "condition", "test")
-REFERENCE = (
-    "Can you suggest integrative approaches? Possibly i can stop the progression. With offlabels for example neutr"
-)
 SHOW = 15  # worst cases listed in a failure message
 
 
@@ -95,14 +96,26 @@ def test_needs_clarification_f1_floor(outcomes: list[Outcome]) -> None:
     recall = tp / (tp + len(fn)) if tp + len(fn) else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     worst = [f"FP {o.describe()}" for o in fp] + [f"FN {o.describe()}" for o in fn]
-    assert f1 >= 0.95, f"F1 {f1:.3f} (P {precision:.3f}, R {recall:.3f}) below 0.95:{_listing(worst)}"
+    check(
+        "clarify/needs_clarification",
+        {
+            "f1": Figure(f1, len(outcomes)),
+            "precision": share(tp, tp + len(fp)),
+            "recall": share(tp, tp + len(fn)),
+        },
+        f"F1 {f1:.3f} (P {precision:.3f}, R {recall:.3f}):{_listing(worst)}",
+    )
 
 
 def test_false_clarification_floor(outcomes: list[Outcome]) -> None:
     complete = [o for o in outcomes if not o.gold]
     flagged = [o.describe() for o in complete if o.result.needs_clarification]
     rate = len(flagged) / len(complete)
-    assert rate <= 0.02, f"false clarification {rate:.1%} of {len(complete)} complete messages:{_listing(flagged)}"
+    check(
+        "clarify/false_clarification",
+        {"false_clarification": share(len(flagged), len(complete))},
+        f"false clarification {rate:.1%} of {len(complete)} complete messages:{_listing(flagged)}",
+    )
 
 
 def test_intended_word_among_completions_floor(outcomes: list[Outcome]) -> None:
@@ -116,8 +129,12 @@ def test_intended_word_among_completions_floor(outcomes: list[Outcome]) -> None:
         for o in cuts
         if not any(_same_word(c, o.record["intended"]) for c in o.result.candidates)
     ]
-    share = 1 - len(missed) / len(cuts)
-    assert share >= 0.90, f"intended word offered for {share:.1%} of {len(cuts)} domain-term cuts:{_listing(missed)}"
+    offered = 1 - len(missed) / len(cuts)
+    check(
+        "clarify/intended_word",
+        {"intended_word_offered": share(len(cuts) - len(missed), len(cuts))},
+        f"intended word offered for {offered:.1%} of {len(cuts)} domain-term cuts:{_listing(missed)}",
+    )
 
 
 def test_every_cut_off_offers_at_most_three_distinct_words(outcomes: list[Outcome]) -> None:
@@ -177,131 +194,18 @@ def test_multiturn_conversations_floor(records: list[dict[str, Any]], vocabulary
         failures = _run_conversation(record, vocabulary)
         if failures:
             failed.append(f"{record['id']}: " + "; ".join(failures))
-    share = 1 - len(failed) / len(conversations)
-    assert share >= 0.90, f"{share:.1%} of {len(conversations)} conversations pass:{_listing(failed)}"
-
-
-# --- focused cases ---------------------------------------------------------------------------------
-def test_reference_cut_off_message(vocabulary: Vocabulary) -> None:
-    result = assess_message(REFERENCE, vocabulary, has_referent=False)
-    assert result.kind == "cut_off"
-    assert result.fragment == "neutr"
-    assert any(c.startswith("neutrophil") for c in result.candidates), result.candidates
-    clarification = clarification_message(result)
-    assert '"neutr"' in clarification.text and "integrative approaches" in clarification.text
-    assert any(option.startswith("neutrophil") for option in clarification.options)
-
-
-def test_reference_cut_off_merges_with_the_chosen_completion(vocabulary: Vocabulary) -> None:
-    result = assess_message(REFERENCE, vocabulary)
-    pending = PendingClarification(REFERENCE, result.kind, result.fragment, list(result.candidates))
-    merged = merge_reply(pending, "yes, neutrophil-related", vocabulary)
-    assert merged.resolved and merged.question.endswith("for example neutrophils")
-
-
-def test_reference_trailing_off_message(vocabulary: Vocabulary) -> None:
-    message = "Er+ oligomet breast cancer. Have been 5aking ribocyclib for 14 months. Because of my low neutrophils the dose was..."
-    result = assess_message(message, vocabulary)
-    assert result.kind == "trailing_off"
-    assert "reduced" in result.candidates
-    assert assess_message("Because of my low neutrophils the dose was...", vocabulary).kind == "trailing_off"
-
-
-@pytest.mark.parametrize("message", ["what about its side effects?", "is it safe?", "how does it work"])
-def test_referent_less_first_message(vocabulary: Vocabulary, message: str) -> None:
-    assert assess_message(message, vocabulary, has_referent=False).kind == "no_referent"
-    assert assess_message(message, vocabulary, has_referent=True).kind == "none"
-
-
-def test_referent_from_history(vocabulary: Vocabulary) -> None:
-    history = ["I have lymphedema in my right arm", "Lymphedema is swelling caused by a build-up of lymph fluid."]
-    assert assess_message("will it go away", vocabulary, history, has_referent=False).kind == "none"
-    greeting = ["hi", "Hello! I'm here to help with questions about breast cancer and its treatment."]
-    assert assess_message("is it safe?", vocabulary, greeting, has_referent=False).kind == "no_referent"
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "ER+ PR+ HER2 neg, stage 2",
-        "HER2-low and TNBC",
-        "Ki-67 was 30%",
-        "mets to bone only",
-        "chemo starts monday, onc says rads in march",
-        "My ANC was 0.9",
-        "ribociclib 400 mg",
-        "tamoxifen 20 mg daily for 5 yrs",
-        "just started T-DXd",
-        "MBC dx 2 yrs ago, ER pos",
-        "WBC 2.8 today",
-    ],
-)
-def test_abbreviations_and_numbers_are_not_flagged(vocabulary: Vocabulary, message: str) -> None:
-    result = assess_message(message, vocabulary, has_referent=False)
-    assert result.kind == "none", (result.kind, result.reason)
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "this is so hard",
-        "I'm angry that this happened to me",
-        "Thank you for explaining that.",
-        "what is this port used for",
-        "my ALT is 60, is that something to worry about",
-        "nobody understands what I'm going through",
-        "my onc says I should exercise more but I don't think I can",
-        "I just don't know anymore...",
-        "is it normal to be tired all the time on letrozole",
-        # A wh-question's stranded preposition, idioms and pronoun uses end complete questions (issue 13).
-        "started enhertu for her2 low mets, on my 3rd cycle. what should i be keeping an eye on",
-        "my husband starts capox. what are the main side effects i should know about",
-        "dabrafenib and trametinib or the immunotherapy drips, which one is better to start with",
-        "bcg washes for my bladder, what are the side effects like",
-        "why does my friend get tamoxifen and i get the other",
-        "she had heart problems on herceptin and they had to stop it for a while",
-        "whats a gleason score and what does grade group 2 mean if it turns out to be",
-        "starting dara-vtd before a stem cell transplant. whats each drug actually for",
-    ],
-)
-def test_complete_messages_are_not_flagged(vocabulary: Vocabulary, message: str) -> None:
-    result = assess_message(message, vocabulary, has_referent=False)
-    assert result.kind == "none", (result.kind, result.reason)
-
-
-@pytest.mark.parametrize(
-    ("message", "kind"),
-    [
-        ("Can I combine fulvestrant with", "trailing_off"),
-        ("Does Enhertu cause", "trailing_off"),
-        ("help", "too_little"),
-    ],
-)
-def test_incomplete_messages_are_flagged(vocabulary: Vocabulary, message: str, kind: str) -> None:
-    assert assess_message(message, vocabulary).kind == kind
-
-
-@pytest.mark.parametrize(("typed", "intended"), [("ribocyclib", "ribociclib"), ("5aking", "taking"), ("pysh", "push")])
-def test_misspellings_are_corrected(vocabulary: Vocabulary, typed: str, intended: str) -> None:
-    assert vocabulary.correction(typed) == intended
-
-
-@pytest.mark.parametrize("message", ["Have been 5aking ribocyclib for 14 months", "how to pysh cancer into remission"])
-def test_misspelt_messages_are_not_clarified(vocabulary: Vocabulary, message: str) -> None:
-    assert assess_message(message, vocabulary).kind == "none"
-
-
-def test_known_words_are_not_corrected(vocabulary: Vocabulary) -> None:
-    for word in ("ribociclib", "taking", "neutropenia", "her2-low", "kisqali"):
-        assert vocabulary.correction(word) is None, word
+    passing = 1 - len(failed) / len(conversations)
+    check(
+        "clarify/multiturn",
+        {"conversations_passing": share(len(conversations) - len(failed), len(conversations))},
+        f"{passing:.1%} of {len(conversations)} conversations pass:{_listing(failed)}",
+    )
 
 
 def test_a_fresh_set_written_without_seeing_the_gate(vocabulary) -> None:
     """tests/data/clarify_fresh_v2.jsonl: 120 first messages written by a helper session that never saw the gate.
     First run: precision 0.962, recall 0.833 (F1 0.893), 2/60 false clarifications. After general fixes it is a
     regression floor, with the misses that remain listed in docs/BENCHMARKS.md."""
-    from tests.conftest import read_jsonl
-
     cases = read_jsonl("clarify_fresh_v2.jsonl")
     assert len(cases) == 120
     flagged = {c["message"]: assess_message(c["message"], vocabulary, (), has_referent=False) for c in cases}
@@ -309,5 +213,8 @@ def test_a_fresh_set_written_without_seeing_the_gate(vocabulary) -> None:
     complete = [c for c in cases if not c["needs_clarification"]]
     caught = [c for c in positives if flagged[c["message"]].needs_clarification]
     false = [c["message"] for c in complete if flagged[c["message"]].needs_clarification]
-    assert len(false) <= 0.05 * len(complete), false
-    assert len(caught) >= 0.9 * len(positives), [c["message"] for c in positives if c not in caught]
+    check(
+        "clarify/fresh_v2",
+        {"recall": share(len(caught), len(positives)), "false_clarification": share(len(false), len(complete))},
+        f"false clarifications {false}\nmissed {[c['message'] for c in positives if c not in caught]}",
+    )

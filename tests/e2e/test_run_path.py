@@ -22,7 +22,7 @@ from bench.local_server import free_port
 from bench.ws_client import ChainlitClient, login
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BANNER = re.compile(r"created '(?P<user>[^']+)' with password '(?P<password>[^']+)'")
 
 

@@ -23,17 +23,17 @@ from playwright.sync_api import Browser, Page, expect
 
 from bench.cluster import chroma_server, nginx_balancer, nginx_binary
 from chains.users import hash_password
-from tests import test_browser as shared
 from tests.conftest import link_index
-from tests.server import chainlit_process
-from tests.test_browser import (
+from tests.e2e import test_browser as shared
+from tests.e2e.test_browser import (
     ask,
     assistant_messages,
     open_chat,
     scenario,
     wait_for_new_reply,
 )
-from tests.test_postgres import postgres_url  # noqa: F401  (the throwaway PostgreSQL fixture)
+from tests.e2e.test_postgres import postgres_url  # noqa: F401  (the throwaway PostgreSQL fixture)
+from tests.server import chainlit_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -72,7 +72,7 @@ def cluster(indexed_kb, settings, session_dir: Path, postgres_url: str) -> Itera
         yield {"url": balancer, "apps": dict(zip(backends, apps, strict=True)), "postgres": postgres_url}
 
 
-browser = shared.browser  # the same module-scoped Debian Chromium as tests/test_browser.py
+browser = shared.browser  # the same module-scoped Debian Chromium as tests/e2e/test_browser.py
 
 
 def serving_backend(page: Page, url: str) -> str:

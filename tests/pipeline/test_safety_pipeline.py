@@ -1,12 +1,14 @@
 """Safety evidence through the WHOLE pipeline (``OncoGuide.respond``), not just the safety stage.
 
-tests/test_safety_cases.py checks ``detect_red_flag`` and ``assess_scope`` on their own. Here every labelled
-case in tests/data/safety_cases.jsonl is played as a conversation on a fresh state (its ``history`` messages
-first, then ``message``) through the offline engine, and the reply the patient would see is checked: the
-urgent reply and its numbers, scope, advice limits, prompt disclosure, HTML, input limits and memory.
+tests/unit/test_safety_cases.py and tests/evals/test_safety_set.py check ``detect_red_flag`` and ``assess_scope``
+on their own. Here every labelled case in tests/data/safety_cases.jsonl is played as a conversation on a fresh
+state (its ``history`` messages first, then ``message``) through the offline engine, and the reply the patient
+would see is checked: the urgent reply and its numbers, scope, advice limits, prompt disclosure, HTML, input
+limits and memory.
 The LLM path is checked against the fake OpenAI-compatible server in tests/fake_openai.py.
 
-``pytest tests/test_safety_pipeline.py -s -k report`` prints the measured figures quoted in docs/SAFETY.md.
+``pytest tests/pipeline/test_safety_pipeline.py -s -k report`` prints the measured figures quoted in docs/SAFETY.md.
+The few floors here that are not 100 % (or ceilings not 0) are in tests/evals/baseline.json with the evals'.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from chains.safety import ADVICE_LIMIT_NOTES, contains_directive
 from chains.settings import Settings
 from chains.types import Passage, Reply
 from tests.conftest import read_jsonl
+from tests.evals.baseline import check, share
 from tests.fake_openai import FakeOpenAI, build_llm_guide
 
 # The LLM tests share one event loop: the client's connection pool must not outlive the loop it was made on.
@@ -173,8 +176,14 @@ async def test_report_figures_hold(played: list[Played], guide, settings) -> Non
     assert sum(p.kind == "out_of_scope" for p in bare) == len(bare)
     assert no_directive == len(advice) and direct + after == len(advice)
     assert disclosures == 0
-    assert caught == len(fresh) and false_alarms <= 1
-    assert len(non_emergency_clarified) <= 0.02 * len(others)
+    assert caught == len(fresh)
+    check(
+        "safety_pipeline/report",
+        {
+            "fresh_false_emergencies": share(false_alarms, len(FRESH_LOOKALIKES)),
+            "non_emergency_clarified": share(len(non_emergency_clarified), len(others)),
+        },
+    )
 
 
 # --- red flags ----------------------------------------------------------------------------------------
@@ -471,7 +480,7 @@ def test_complete_non_emergency_messages_are_answered_not_questioned(played: lis
 def test_most_dosing_and_directive_cases_are_answered_without_a_clarification(played: list[Played]) -> None:
     cases = _group(played, "dosing", "directive")
     clarified = [p.describe() for p in cases if p.kind == "clarification"]
-    assert len(clarified) <= 0.1 * len(cases), "\n".join(clarified)
+    check("safety_pipeline/advice_clarified", {"clarified": share(len(clarified), len(cases))}, "\n".join(clarified))
 
 
 def test_every_answer_carries_the_disclaimer_and_cites_what_it_shows(played: list[Played]) -> None:
@@ -640,7 +649,7 @@ def test_random_bytes_decoded_as_cp1252_are_recognised_as_unreadable() -> None:
         for _ in range(150)
     ]
     caught = sum(1 for s in samples if "unreadable" in (check_input(s, 4000).problem or ""))
-    assert caught >= 0.9 * len(samples), f"{caught}/{len(samples)}"
+    check("input_checks/random_bytes", {"unreadable_recognised": share(caught, len(samples))})
 
 
 @pytest.mark.parametrize(

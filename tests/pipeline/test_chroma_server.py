@@ -15,7 +15,7 @@ from bench.cluster import chroma_server
 from chains.chroma_client import chroma_client, server_address
 from chains.index import COLLECTION_NAME, open_collection
 from tests.conftest import ROOT
-from tests.test_chat_cli import run_chat
+from tests.pipeline.test_chat_cli import run_chat
 
 pytestmark = pytest.mark.server
 

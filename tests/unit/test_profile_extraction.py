@@ -1,70 +1,18 @@
-"""The deterministic patient-profile extractor against the labelled set in tests/data/profile_cases.jsonl.
-
-Micro precision and recall are computed over (field, value) pairs: list fields compare as sets,
-treatment_durations as (drug, duration) pairs, single values as one pair each.
+"""The deterministic patient-profile extractor on focused cases: negations, other people, questions, tense, merges.
+Precision and recall over the labelled set (tests/data/profile_cases.jsonl) are in tests/evals/test_profile_set.py.
 """
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from chains.profile import PatientProfile, extract_profile
 from chains.vocabulary import Vocabulary, default_vocabulary
 
-CASES_PATH = Path(__file__).parent / "data" / "profile_cases.jsonl"
-MIN_PRECISION = 0.9
-MIN_RECALL = 0.9
-
 
 @pytest.fixture(scope="module")
 def vocabulary() -> Vocabulary:
     return default_vocabulary()
-
-
-def _cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _pairs(profile: dict[str, Any]) -> set[tuple[str, ...]]:
-    pairs: set[tuple[str, ...]] = set()
-    for name, value in profile.items():
-        if isinstance(value, list):
-            pairs |= {(name, item) for item in value}
-        elif isinstance(value, dict):
-            pairs |= {(name, key, item) for key, item in value.items()}
-        else:
-            pairs.add((name, value))
-    return pairs
-
-
-def test_micro_precision_and_recall(vocabulary: Vocabulary) -> None:
-    true_pos = false_pos = false_neg = 0
-    failures = []
-    for case in _cases():
-        got = _pairs(extract_profile(case["message"], vocabulary).to_dict())
-        expected = _pairs(case["expected"])
-        true_pos += len(got & expected)
-        false_pos += len(got - expected)
-        false_neg += len(expected - got)
-        if got != expected:
-            failures.append(
-                (len(got ^ expected), case["id"], case["message"], sorted(got - expected), sorted(expected - got))
-            )
-    precision = true_pos / max(1, true_pos + false_pos)
-    recall = true_pos / max(1, true_pos + false_neg)
-    failures.sort(key=lambda f: -f[0])
-    report = "\n".join(
-        f"{case_id} ({errors} wrong): {message[:120]!r}\n    extra: {extra}\n    missing: {missing}"
-        for errors, case_id, message, extra, missing in failures[:15]
-    )
-    print(f"precision {precision:.3f} recall {recall:.3f}; {len(failures)} imperfect cases\n{report}")
-    assert precision >= MIN_PRECISION and recall >= MIN_RECALL, (
-        f"precision {precision:.3f} / recall {recall:.3f} below {MIN_PRECISION}/{MIN_RECALL}; worst cases:\n{report}"
-    )
 
 
 def test_negations_add_nothing(vocabulary: Vocabulary) -> None:

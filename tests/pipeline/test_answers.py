@@ -1,0 +1,62 @@
+"""Answers that answer (issue 13): query-focused, the right referent, one relevance decision.
+
+The floors over set 1 (reading grade, length, what kind of reply each ordinary question gets) are in
+tests/evals/test_answer_set.py; the library's own reading grade in tests/unit/test_reading_grade.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+async def test_outlook_follow_up_is_about_the_disease_not_the_medicine(guide) -> None:
+    state = guide.new_state("outlook")
+    await guide.respond(
+        state, "I have metastatic HER2 positive breast cancer in my liver, on trastuzumab and pertuzumab"
+    )
+    reply = await guide.respond(state, "how long do people usually live with this?")
+    assert reply.kind == "answer"
+    assert "breast cancer" in reply.standalone_question.lower()
+    assert "pertuzumab" not in reply.standalone_question.lower()
+
+
+async def test_a_strong_keyword_match_is_not_nothing_found(guide) -> None:
+    state = guide.new_state("keyword")
+    await guide.respond(state, "HER2-low, my cancer progressed after hormone therapy. what are the options?")
+    reply = await guide.respond(state, "is Enhertu one of them?")
+    assert reply.kind == "answer" and "could not find" not in reply.text
+    assert {s.doc_id for s in reply.sources} & {"trastuzumab-deruxtecan", "her2-low", "antibody-drug-conjugates"}
+
+
+async def test_feelings_get_a_fitting_opening_and_the_emotional_health_document(guide) -> None:
+    state = guide.new_state("feelings")
+    reply = await guide.respond(
+        state, "I can't stop crying and I'm scared all the time since the diagnosis. is this normal"
+    )
+    if reply.kind == "clarification":  # distress may first get the safety check a helpline would ask
+        assert "thoughts of harming yourself" in reply.text
+        reply = await guide.respond(state, "No, things are just very hard right now")
+    assert reply.kind == "answer", reply.text[:200]
+    assert reply.text.startswith("What you are feeling is very common")
+    assert "emotional-health" in {s.doc_id for s in reply.sources}
+
+
+async def test_a_caregivers_cost_question_is_not_asked_which_medicine(guide) -> None:
+    state = guide.new_state("cost")
+    reply = await guide.respond(state, "How do I pay for this, the copay is $800 a month")
+    assert reply.kind == "answer"
+    assert reply.text.startswith("Money worries are very common")
+
+
+async def test_an_ask_that_points_back_is_answered_about_the_background(guide) -> None:
+    """ "…hot flushes and snappy, is that the injections doing that": the flushes are what is asked about."""
+    state = guide.new_state("points-back")
+    reply = await guide.respond(
+        state,
+        "husband on hormone injections for prostate cancer (prostap), hes getting hot flushes and hes really "
+        "snappy and low, is that the injections doing that",
+    )
+    assert reply.kind == "answer"
+    lead = reply.text.split("\n\n")[1] if reply.text.startswith("*This answer") else reply.text
+    assert re.search(r"hot (?:flash|flush)", lead.split("[1]")[0].lower()), lead[:300]
+    assert "It is given as shots" not in reply.text  # a list item never reads as a riddle with "It …:" in front
