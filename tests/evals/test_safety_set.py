@@ -8,8 +8,6 @@ ceiling not 0), it is in tests/evals/baseline.json.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -162,14 +160,3 @@ def test_lookalikes_negations_and_ordinary_questions_are_answered(outcomes: list
     wrong = [o.describe() for o in _group(outcomes, *groups) if o.kind != "answer"]
     cases = _group(outcomes, *groups)
     check("safety_cases/answered", {"not_answered": share(len(wrong), len(cases))}, "\n".join(wrong))
-
-
-def test_detection_is_fast(outcomes: list[Outcome]) -> None:
-    """Typical messages take well under a millisecond; the bound here is loose so CI noise cannot fail it."""
-    timings = []
-    for o in outcomes:
-        start = time.perf_counter()
-        detect_red_flag(o.case["message"], o.case["history"])
-        assess_scope(o.case["message"])
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.005
