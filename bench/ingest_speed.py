@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.ingest_speed
 
 1. **Raw speed**: every text ``loaders.ingest`` embeds for the library (each chunk's embedded text and each sentence
-   or bullet of the sentence index) encoded by ``MiniLMEncoder.encode`` in one call, nothing else.
+   or bullet of the sentence index) encoded by ``MiniLMEncoder.encode`` in one call (which batches them shortest
+   first, the encoder's best case), nothing else.
 2. **Ingest**: ``loaders.ingest`` of the same library into an empty temporary data directory (reading and chunking
    the documents, embedding, Chroma, the keyword index).
 3. **Re-ingest** of the unchanged library into that directory (fingerprints compared, nothing embedded).

@@ -51,8 +51,16 @@ class MiniLMEncoder:
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        vectors = [self._encode_batch(texts[i : i + BATCH_SIZE]) for i in range(0, len(texts), BATCH_SIZE)]
-        return np.vstack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
+        """One unit vector per text, in order. Texts are batched shortest first, so each batch pads to a length
+        close to its own texts' (the same vectors, bit for bit; the library's texts embed about twice as fast)."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        ordered = [texts[i] for i in order]
+        vectors = [self._encode_batch(ordered[i : i + BATCH_SIZE]) for i in range(0, len(ordered), BATCH_SIZE)]
+        if not vectors:
+            return np.zeros((0, 384), dtype=np.float32)
+        result = np.empty((len(texts), vectors[0].shape[1]), dtype=np.float32)
+        result[order] = np.vstack(vectors)
+        return result
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encoded = self._tokenizer.encode_batch([t if t.strip() else " " for t in texts])

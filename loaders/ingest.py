@@ -34,6 +34,7 @@ from chains.settings import get_settings
 from loaders.documents import DocumentError, discover, load_file
 
 log = logging.getLogger("oncoguide.ingest")
+EMBED_GROUP = 32  # documents embedded in one encoder call (then written one by one, as before)
 
 
 @dataclass
@@ -166,23 +167,30 @@ def ingest(
         from tqdm import tqdm
 
         bar = tqdm(total=len(to_embed), unit="doc", desc="Embedding", file=sys.stderr)
-    for doc in to_embed:
-        collection.delete(where={"doc_id": doc.doc_id})
-        units.delete(where={"doc_id": doc.doc_id})
-        chunks = chunk_document(doc)
-        collection.add(
-            ids=[c.chunk_id for c in chunks],
-            documents=[c.embed_text for c in chunks],
-            metadatas=[{**c.metadata, "text": c.text} for c in chunks],
-        )
-        unit_ids, unit_texts, unit_embedded, unit_metas = unit_records(chunks)
-        if unit_ids:
-            vectors = get_encoder().encode(unit_embedded)
-            units.add(ids=unit_ids, documents=unit_texts, embeddings=list(vectors), metadatas=unit_metas)
-        keywords.replace_document(doc.doc_id, doc.fingerprint, doc.source_path, chunks)
-        report.chunks_embedded += len(chunks)
-        if bar:
-            bar.update(1)
+    for start in range(0, len(to_embed), EMBED_GROUP):
+        group = to_embed[start : start + EMBED_GROUP]
+        chunked = [(doc, chunk_document(doc)) for doc in group]
+        records = [(chunks, unit_records(chunks)) for _, chunks in chunked]
+        # One encoder call for the whole group (chunks and sentences), so its batches are long and evenly padded.
+        texts = [t for chunks, units_of in records for t in [c.embed_text for c in chunks] + units_of[2]]
+        vectors = iter(get_encoder().encode(texts))
+        for (doc, chunks), (_, (unit_ids, unit_texts, _, unit_metas)) in zip(chunked, records, strict=True):
+            chunk_vectors = [next(vectors) for _ in chunks]
+            unit_vectors = [next(vectors) for _ in unit_ids]
+            collection.delete(where={"doc_id": doc.doc_id})
+            units.delete(where={"doc_id": doc.doc_id})
+            collection.add(
+                ids=[c.chunk_id for c in chunks],
+                documents=[c.embed_text for c in chunks],
+                embeddings=chunk_vectors,
+                metadatas=[{**c.metadata, "text": c.text} for c in chunks],
+            )
+            if unit_ids:
+                units.add(ids=unit_ids, documents=unit_texts, embeddings=unit_vectors, metadatas=unit_metas)
+            keywords.replace_document(doc.doc_id, doc.fingerprint, doc.source_path, chunks)
+            report.chunks_embedded += len(chunks)
+            if bar:
+                bar.update(1)
     if bar:
         bar.close()
     for finished in (collection, units):
