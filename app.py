@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import chainlit as cl
 
-from chains import chainlit_ui as ui
-from chains.app_setup import configure_auth, data_layer_factory, settings, warn_without_care_team_number
 from chains.pipeline import STARTER_QUESTIONS
-from chains.web_page import serve_own_assets_only
+from chains.ui import chainlit_ui as ui
+from chains.ui.app_setup import configure_auth, data_layer_factory, settings, warn_without_care_team_number
+from chains.ui.web_page import serve_own_assets_only
 
 serve_own_assets_only()
 warn_without_care_team_number(settings)

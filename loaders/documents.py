@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
-from chains.cancer_types import ANY, cancer_types
-from chains.index import Section, SourceDocument
+from chains.retrieval.index import Section, SourceDocument
+from chains.text.pdf import extract_pdf_text
+from chains.understand.cancer_types import ANY, cancer_types
 
 REQUIRED_KEYS = ("id", "title", "topics", "applies_to", "sources", "reviewed", "evidence")
 EVIDENCE_LEVELS = (
@@ -154,16 +155,6 @@ def read_text(path: Path) -> Iterator[SourceDocument]:
         raise DocumentError(path, "no text")
     title = text.strip().splitlines()[0][:120]
     yield SourceDocument(_slug(path.stem), title, sections, str(path), _hash(raw))
-
-
-def extract_pdf_text(data: bytes) -> list[str]:
-    """Text of each page of a PDF (empty strings for image-only pages)."""
-    import io
-
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    return [(page.extract_text() or "").strip() for page in reader.pages]
 
 
 def read_pdf(path: Path) -> Iterator[SourceDocument]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from bench.cancer_eval import retrieval, scope
-from chains.cancer_types import cancer_types
-from chains.profile import extract_profile
+from chains.understand.cancer_types import cancer_types
+from chains.understand.profile import extract_profile
 from tests.conftest import read_jsonl
 
 FLOORS = {  # set: (hit@5, top document about the patient's cancer, in-domain turned away at most, off-topic turned away)

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from chains.clarify import GateResult, assess_message, clarification_message, merge_reply
-from chains.memory import ConversationState, PendingClarification, rewrite_followup
-from chains.vocabulary import Vocabulary, default_vocabulary
+from chains.understand.clarify import GateResult, assess_message, clarification_message, merge_reply
+from chains.understand.memory import ConversationState, PendingClarification, rewrite_followup
+from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 CASES = Path(__file__).resolve().parent / "data" / "clarify_cases.jsonl"
 REFERENT_KINDS = ("drug", "treatment", "test")  # a history naming one of these gives "it" something to mean

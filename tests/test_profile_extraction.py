@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from chains.profile import PatientProfile, extract_profile
-from chains.vocabulary import Vocabulary, default_vocabulary
+from chains.understand.profile import PatientProfile, extract_profile
+from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 CASES_PATH = Path(__file__).parent / "data" / "profile_cases.jsonl"
 MIN_PRECISION = 0.9

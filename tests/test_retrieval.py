@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from chains.pipeline import PipelineHooks
-from chains.retrieval import KnowledgeBase
+from chains.retrieval.knowledge_base import KnowledgeBase
 from tests.conftest import read_jsonl
 
 CASES = read_jsonl("retrieval_cases.jsonl")

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 
 from bench.triage_eval import figures, play
-from chains.embeddings import embed_text
-from chains.memory import ConversationState
 from chains.pipeline import OncoGuide
+from chains.retrieval.embeddings import embed_text
 from chains.settings import Settings
 from chains.triage.classifier import default_classifier
 from chains.triage.grading import Triager, load_catalogue
+from chains.understand.memory import ConversationState
 from tests.fake_openai import FakeOpenAI
 
 TRIAGE_DATA = Path(__file__).parent / "data" / "triage"
