@@ -59,6 +59,7 @@ cluster-stop:
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: setup-dev browser cluster-deps lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

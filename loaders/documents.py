@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
+from chains.cancer_types import ANY, cancer_types
 from chains.retrieval.index import Section, SourceDocument
 from chains.text.pdf import extract_pdf_text
-from chains.understand.cancer_types import ANY, cancer_types
 
 REQUIRED_KEYS = ("id", "title", "topics", "applies_to", "sources", "reviewed", "evidence")
 EVIDENCE_LEVELS = (
@@ -120,7 +120,7 @@ def read_markdown(path: Path) -> Iterator[SourceDocument]:
     clean_sources = [{"name": str(s["name"]), "url": str(s.get("url", ""))} for s in sources]
     cancer_type = str(meta.get("cancer_type") or ANY)
     if cancer_type != ANY and cancer_types().get(cancer_type) is None:
-        raise DocumentError(path, f"cancer_type '{cancer_type}' is not in chains/vocab/cancer_types.yaml (or 'any')")
+        raise DocumentError(path, f"cancer_type '{cancer_type}' is not in chains/cancer_types.yaml (or 'any')")
     yield SourceDocument(
         doc_id=str(meta["id"]),
         title=str(meta["title"]) or title or path.stem,

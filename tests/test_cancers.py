@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from bench.cancer_eval import retrieval, scope
-from chains.understand.cancer_types import cancer_types
+from chains.cancer_types import cancer_types
 from chains.understand.profile import extract_profile
 from tests.conftest import read_jsonl
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from chains.understand.clarify import GateResult, assess_message, clarification_message, merge_reply
-from chains.understand.memory import ConversationState, PendingClarification, rewrite_followup
+from chains.understand.followups import rewrite_followup
+from chains.understand.memory import ConversationState, PendingClarification
 from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 CASES = Path(__file__).resolve().parent / "data" / "clarify_cases.jsonl"

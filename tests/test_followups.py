@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from chains.understand.memory import ConversationState, rewrite_followup
+from chains.understand.followups import rewrite_followup
+from chains.understand.memory import ConversationState
 from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 CASES = [

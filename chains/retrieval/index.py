@@ -44,7 +44,7 @@ class SourceDocument:
     applies_to: list[str] = field(default_factory=lambda: ["all"])
     evidence: str = "general information"
     reviewed: str = ""
-    cancer_type: str = "any"  # a chains/vocab/cancer_types.yaml id, or "any" for a document about every cancer
+    cancer_type: str = "any"  # a chains/cancer_types.yaml id, or "any" for a document about every cancer
     sources: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from chains.cancer_types import cancer_types
 from chains.text.normalise import normalise
 from chains.text.rules import load_rules
-from chains.understand.cancer_types import cancer_types
 
 RULES = load_rules(Path(__file__).parent / "scope_rules.yaml")
 HEALTH_TERMS = RULES["health_terms"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chains.answer.base import AnswerRequest
+from chains.cancer_types import ANY, cancer_types
 from chains.prompts import load_prompt
 from chains.safety import ADVICE_LIMIT_NOTES, contains_directive
 from chains.stages.replies import amber_text, assemble, cancer_note, emergency_text, reply
 from chains.stages.turn import Turn
 from chains.types import Reply
-from chains.understand.cancer_types import ANY, cancer_types
 
 if TYPE_CHECKING:
     from chains.pipeline import OncoGuide

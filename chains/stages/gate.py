@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from chains.cancer_types import cancer_types
 from chains.prompts import load_prompt
 from chains.safety import ONCOLOGY_TERMS, assess_scope
 from chains.safety.input_checks import check_input
@@ -15,7 +16,6 @@ from chains.stages.replies import STARTER_QUESTIONS, emergency_text, not_english
 from chains.stages.turn import Turn
 from chains.triage.grading import Triage
 from chains.types import Reply
-from chains.understand.cancer_types import cancer_types
 from chains.understand.language import check_language
 from chains.understand.profile import PatientProfile, extract_profile
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from chains.cancer_types import ANY, cancer_types
 from chains.safety import assess_scope, display_safe
 from chains.stages.replies import reply, small_talk_text
 from chains.stages.turn import Turn
 from chains.text.context import QUESTION_START
 from chains.text.normalise import short_form
 from chains.types import Reply
-from chains.understand.cancer_types import ANY, cancer_types
 from chains.understand.clarify import SOMETHING_ELSE, assess_message, clarification_message, is_small_talk, merge_reply
-from chains.understand.memory import PendingClarification, rewrite_followup
+from chains.understand.followups import rewrite_followup
+from chains.understand.memory import PendingClarification
 from chains.understand.profile import extract_profile
 from chains.understand.spelling import correct_spelling
 

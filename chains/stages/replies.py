@@ -8,13 +8,13 @@ from functools import cache
 import yaml
 
 from chains.answer.base import AnswerDraft, disclaimer, sources_block
+from chains.cancer_types import ANY, CancerType, cancer_types
 from chains.prompts import load_prompt
 from chains.settings import Settings
 from chains.stages.turn import Turn
 from chains.text.normalise import short_form
 from chains.triage.grading import Triage
 from chains.types import Reply, ReplyKind
-from chains.understand.cancer_types import ANY, CancerType, cancer_types
 from chains.understand.language import LanguageCheck, language_name
 
 STARTER_QUESTIONS = [

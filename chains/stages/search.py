@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from chains.cancer_types import ANY, cancer_types
 from chains.prompts import load_prompt
 from chains.retrieval.knowledge_base import RELEVANT_SIMILARITY
 from chains.safety import HEALTH_TERMS
 from chains.stages.replies import STARTER_QUESTIONS, reply, which_cancer_question
 from chains.stages.turn import Turn
 from chains.types import Reply
-from chains.understand.cancer_types import ANY, cancer_types
 from chains.understand.memory import PendingClarification
 
 if TYPE_CHECKING:

@@ -21,19 +21,14 @@ from typing import Literal
 
 import yaml
 
+from chains.cancer_types import cancer_types
 from chains.prompts import load_prompt, question_kind
 from chains.safety import display_safe
 from chains.text import context
 from chains.text.normalise import short_form
 from chains.text.rules import load_rules
-from chains.understand.cancer_types import cancer_types
-from chains.understand.memory import (
-    DUMMY_IT,
-    TREATMENT_PROPERTY,
-    PendingClarification,
-    needs_referent,
-    substitute_referent,
-)
+from chains.understand.memory import PendingClarification
+from chains.understand.referents import DUMMY_IT, TREATMENT_PROPERTY, needs_referent, substitute_referent
 from chains.understand.vocabulary import WORD_RE, Vocabulary
 
 GateKind = Literal["none", "cut_off", "trailing_off", "no_referent", "too_little"]

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from chains.cancer_types import cancer_types
 from chains.text import context
-from chains.understand.cancer_types import cancer_types
 from chains.understand.vocabulary import EntityMention, Vocabulary
 
 SINGLE_FIELDS = ("cancer_type", "stage", "histology", "grade", "menopausal_status", "sex")
