@@ -68,4 +68,4 @@ bench: setup-dev  ## speed figures reported in docs/BENCHMARKS.md
 	$(BIN)/python -m bench.turn_latency
 
 clean:
-	rm -rf $(VENV) .oncoguide .files .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .oncoguide .files .pytest_cache .ruff_cache .import_linter_cache test-artifacts

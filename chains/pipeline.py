@@ -32,7 +32,7 @@ from chains.triage.grading import Triage, Triager
 from chains.triage.llm_check import LLMTriageCheck, TriageVerdict
 from chains.types import Reply
 from chains.understand.memory import ConversationState
-from chains.understand.profile_llm import LLMProfileExtractor
+from chains.understand.profile.llm import LLMProfileExtractor
 from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = ["STARTER_QUESTIONS", "OncoGuide", "PipelineHooks"]

@@ -14,7 +14,7 @@ import pytest
 
 from bench.cancer_eval import retrieval, scope
 from chains.cancer_types import cancer_types
-from chains.understand.profile import extract_profile
+from chains.understand.profile.extract import extract_profile
 from tests.conftest import read_jsonl
 
 FLOORS = {  # set: (hit@5, top document about the patient's cancer, in-domain turned away at most, off-topic turned away)

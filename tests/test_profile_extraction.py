@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from chains.understand.profile import PatientProfile, extract_profile
+from chains.understand.profile.extract import extract_profile
+from chains.understand.profile.facts import PatientProfile
 from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 CASES_PATH = Path(__file__).parent / "data" / "profile_cases.jsonl"

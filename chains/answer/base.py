@@ -12,7 +12,7 @@ import yaml
 
 from chains.prompts import load_prompt
 from chains.types import Passage, SourceRef
-from chains.understand.profile import PatientProfile
+from chains.understand.profile.facts import PatientProfile
 
 TokenSink = Callable[[str], Awaitable[None]]
 

@@ -17,7 +17,8 @@ from chains.stages.turn import Turn
 from chains.triage.grading import Triage
 from chains.types import Reply
 from chains.understand.language import check_language
-from chains.understand.profile import PatientProfile, extract_profile
+from chains.understand.profile.extract import extract_profile
+from chains.understand.profile.facts import PatientProfile
 
 if TYPE_CHECKING:
     from chains.pipeline import OncoGuide

@@ -16,7 +16,7 @@ from chains.types import Reply
 from chains.understand.clarify import SOMETHING_ELSE, assess_message, clarification_message, is_small_talk, merge_reply
 from chains.understand.followups import rewrite_followup
 from chains.understand.memory import PendingClarification
-from chains.understand.profile import extract_profile
+from chains.understand.profile.extract import extract_profile
 from chains.understand.spelling import correct_spelling
 
 if TYPE_CHECKING:

@@ -37,7 +37,7 @@ from chains.ui.persistence import load_state, save_state
 from chains.ui.records import propose_profile, read_record
 from chains.understand.clarify import SOMETHING_ELSE
 from chains.understand.memory import ConversationState
-from chains.understand.profile import PatientProfile, profile_facts, without_fact
+from chains.understand.profile.facts import PatientProfile, profile_facts, without_fact
 
 log = logging.getLogger("oncoguide.ui")
 P = ParamSpec("P")

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chains.text.pdf import extract_pdf_text
-from chains.understand.profile import PatientProfile, extract_profile
+from chains.understand.profile.extract import extract_profile
+from chains.understand.profile.facts import PatientProfile
 from chains.understand.vocabulary import Vocabulary
 
 ALLOWED_TYPES = {"application/pdf": "PDF", "text/plain": "text file"}

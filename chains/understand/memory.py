@@ -17,7 +17,7 @@ from langchain_core.messages import (
 )
 
 from chains.retrieval.tokens import count_tokens
-from chains.understand.profile import PatientProfile
+from chains.understand.profile.facts import PatientProfile
 
 RECENT_USER_MESSAGES = 8
 

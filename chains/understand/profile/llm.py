@@ -22,14 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chains.prompts import load_prompt
 from chains.settings import Settings
-from chains.understand.profile import (
+from chains.understand.profile.cues import ME_WORD
+from chains.understand.profile.facts import PatientProfile
+from chains.understand.profile.patterns import (
     DOSE_CHANGE_VALUES,
     DURATION_PATTERN,
     GOAL_HINT,
     GOAL_VALUES,
     GRADE_VALUES,
     HISTOLOGY_VALUES,
-    ME_WORD,
     MENOPAUSE_HINT,
     MENOPAUSE_VALUES,
     RECEPTOR_HINT,
@@ -39,9 +40,8 @@ from chains.understand.profile import (
     SITE_VALUES,
     SPREAD_VALUES,
     STAGE_VALUES,
-    PatientProfile,
-    named_treatments,
 )
+from chains.understand.profile.treatments import named_treatments
 from chains.understand.vocabulary import Vocabulary
 
 log = logging.getLogger("oncoguide.profile_llm")
