@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from chains.understand.clarify import assess_message
+from chains.understand.clarify.gate import assess_message
 from chains.understand.vocabulary import default_vocabulary
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "clarify_cases.jsonl"

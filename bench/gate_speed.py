@@ -16,7 +16,7 @@ import statistics
 import time
 from pathlib import Path
 
-from chains.understand.clarify import assess_message
+from chains.understand.clarify.gate import assess_message
 from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "clarify_cases.jsonl"

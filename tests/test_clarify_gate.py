@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from chains.understand.clarify import GateResult, assess_message, clarification_message, merge_reply
+from chains.understand.clarify.gate import GateResult, assess_message
+from chains.understand.clarify.reply import clarification_message, merge_reply
 from chains.understand.followups import rewrite_followup
 from chains.understand.memory import ConversationState, PendingClarification
 from chains.understand.vocabulary import Vocabulary, default_vocabulary

@@ -13,7 +13,9 @@ from chains.stages.turn import Turn
 from chains.text.context import QUESTION_START
 from chains.text.normalise import short_form
 from chains.types import Reply
-from chains.understand.clarify import SOMETHING_ELSE, assess_message, clarification_message, is_small_talk, merge_reply
+from chains.understand.clarify.gate import assess_message
+from chains.understand.clarify.reply import SOMETHING_ELSE, clarification_message, merge_reply
+from chains.understand.clarify.shape import is_small_talk
 from chains.understand.followups import rewrite_followup
 from chains.understand.memory import PendingClarification
 from chains.understand.profile.extract import extract_profile

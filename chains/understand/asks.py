@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from chains.text.sentences import sentences as split_sentences
+from chains.understand.clarify.shape import is_question  # the clarify gate owns what opens a question
 
 _DATA = yaml.safe_load((Path(__file__).parent / "asks.yaml").read_text(encoding="utf-8"))
 REFERRING_WORDS = frozenset(_DATA["referring_words"])
@@ -29,7 +30,6 @@ _AFTER_QUESTION_MARK = re.compile(r"(?<=\?)\s+")
 @lru_cache(maxsize=4096)
 def the_ask(message: str) -> str:
     """The clauses of ``message`` that ask something, joined; the whole message when none does."""
-    from chains.understand.clarify import is_question  # the clarify gate owns what opens a question (it imports memory)
 
     clauses: list[str] = []
     pieces = _AFTER_QUESTION_MARK.split(message.strip())  # "whats a port? my nurse said…": blingfire keeps these
