@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from chains.retrieval.embeddings import get_encoder
 from chains.safety.topic import MODEL_PATH, TopicClassifier
 from chains.triage.train import new_vectorizer
-from chains.understand.vocabulary import load_entities
+from chains.understand.entities import load_entities
 from loaders.documents import read_markdown
 
 ROOT = Path(__file__).resolve().parent.parent

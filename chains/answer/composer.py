@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -26,8 +24,8 @@ from chains.answer.base import (
     profile_line,
     related_questions,
 )
+from chains.answer.units import LEAD_IN_WORDS, SUBJECTLESS, Unit, asking_vector
 from chains.prompts import question_kind
-from chains.retrieval.embeddings import embed_text
 from chains.retrieval.knowledge_base import KnowledgeBase, bm25_tokens
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
@@ -44,8 +42,8 @@ FIT_WEIGHT = 1.0  # the sentence's own cosine: the sentence says what was asked
 FIT_FLOOR = 0.35  # a supporting sentence this close to the question in meaning is never filler
 FIT_MARGIN = 0.15
 DOC_RANK_WEIGHT = 0.05  # per place a sentence's page ranks below the best page  # otherwise it must be within this of the lead sentence's fit
-ASK_SHARE = 0.6  # of the question's meaning, the share of the clauses that ask (the rest is the background)
-POINTING_ASK_SHARE = 0.25  # the share when the asking clause only points back ("is that the injections doing that")
+
+
 BACKGROUND_WORD_SHARE = 0.5  # a background word's weight against a word of the asking clauses
 LEAD_UNITS = 2  # the first two sentences answer what was asked
 DETAIL_UNITS = 5
@@ -56,74 +54,21 @@ LENGTH_WEIGHT = 0.006  # per word over 20
 DEFINITION_WEIGHT = 0.3
 REPEAT_PENALTY = 0.3  # a sentence the patient was just shown
 FOLLOW_UP_MARK = " (following up on:"
-LEAD_IN_WORDS = 12  # a longer list introduction is left out rather than making one long sentence
+
+
 COVERAGE_UNITS = 2
 FRAGMENT_WORDS = 7
 LIST_ITEMS = 6
 MORE_DETAIL = "*More detail:*"  # parts a leading list from the supporting sentences  # a leading list is given with at most this many of its items
 COVERAGE_IDF = 2.5  # question words this rare must appear in the answer when the passages have them
 ORDER_WEIGHT = 0.01  # a section's opening sentences say what it is about
-# A sentence leaning on the one before it ("So doctors avoid them", "These three drugs…") does not stand alone.
-SUBJECTLESS = re.compile(
-    r"^(?:it|this|these|that|those|they|them|he|she|its|their|both|such|so|but|and|also|then|next|however)\b",
-    re.IGNORECASE,
-)
+
+
 SYMPTOM_WORDS = re.compile(
     r"\b(side[\s-]?effects?|symptoms?|fever|temperature|warning|call|emergency|safe|risk|low|bleed\w*|pain|"
     r"infection|sick|diarrh\w*|rash|swell\w*|breath\w*)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One sentence or bullet of a retrieved passage, with what it is scored by."""
-
-    text: str
-    doc_id: str
-    heading: str
-    similarity: float  # the passage's cosine similarity to the question
-    doc_rank: int
-    order: int
-    lead_in: str = ""  # the sentence introducing its list, when it is a list item
-    fit: float = 0.0  # this sentence's own cosine similarity to the question (0 when the index has no unit vectors)
-    passage_text: str = ""  # the passage it came from, to find the other items of its list
-    chunk_id: str = ""
-    title: str = ""  # its page's title: a sentence on the letrozole page is about letrozole
-
-    @cached_property
-    def context_tokens(self) -> frozenset[str]:
-        return self.tokens | frozenset(bm25_tokens(self.title))
-
-    @cached_property
-    def tokens(self) -> frozenset[str]:
-        return frozenset(bm25_tokens(self.text))
-
-    def standalone(self) -> str:
-        """The unit as a sentence that reads on its own: a list item keeps its list's introduction."""
-        if not self.lead_in or len(self.lead_in.split()) > LEAD_IN_WORDS or SUBJECTLESS.match(self.lead_in):
-            return self.text  # "It is given as shots: degarelix…" would read as a riddle
-        first = self.text.split(" ", 1)[0]
-        text = (
-            self.text
-            if first.isupper() or any(c.isupper() for c in first[1:])
-            else self.text[:1].lower() + self.text[1:]
-        )
-        return f"{self.lead_in.rstrip(':.').rstrip()}: {text}"
-
-
-@lru_cache(maxsize=1024)
-def asking_vector(question: str) -> np.ndarray:
-    """The asking part of the message, with its background behind it (computed once per question: selecting the
-    sentences and listing a leading list's items both use it)."""
-    ask = the_ask(question)
-    if ask == question:
-        return embed_text(question)
-    share = POINTING_ASK_SHARE if points_back(question) else ASK_SHARE
-    vector = share * embed_text(ask) + (1.0 - share) * embed_text(question)
-    vector = vector / float(np.linalg.norm(vector) or 1.0)
-    vector.setflags(write=False)
-    return vector
 
 
 def _cite(text: str, n: int) -> str:

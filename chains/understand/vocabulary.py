@@ -16,20 +16,25 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-
-from rapidfuzz.distance import Indel
 
 from chains.text.normalise import edit_distance
+from chains.understand.entities import (
+    VERB_MARKERS,
+    Entity,
+    EntityMention,
+    load_abbreviations,
+    load_entities,
+    load_word_list,
+)
+from chains.understand.typos import close_spellings, deletes, distinct_stems, is_keyboard_slip
 
-VOCAB_DIR = Path(__file__).parent / "vocab"
 WORD_RE = re.compile(r"[a-z][a-z0-9'\-/+]*", re.IGNORECASE)
 NUMBER_WITH_UNIT = re.compile(
     r"^[<>~]?\d+([.,]\d+)?(mg|ml|mcg|kg|lbs?|f|c|°c|°f|%|x|yrs?|y/o|yo|mos?|months?|wks?|days?|d|h|hrs?|am|pm|st|nd|rd|th|s)?$"
 )
-_KEYBOARD_ROWS = ["1234567890-", "qwertyuiop", "asdfghjkl;", "zxcvbnm,."]
+
+
 _STRIP = ".,;:!?\"'()[]{}“”‘’"
 
 # Score bands for completions: conversation words above domain words above general English.
@@ -41,92 +46,6 @@ FOLLOWER_BONUS = 2500.0  # the word usually follows the previous word in a domai
 BASE_VERB_BONUS = 400.0  # after "to"/a modal, a base verb ("how to diagnos" → diagnose) is likelier
 PHRASE_WEIGHT = 10
 MIN_ENGLISH_FREQ = 50  # completions from general English need at least this corpus frequency
-
-
-def _keyboard_neighbours() -> dict[str, set[str]]:
-    positions = {ch: (r, c) for r, row in enumerate(_KEYBOARD_ROWS) for c, ch in enumerate(row)}
-    near: dict[str, set[str]] = {ch: set() for ch in positions}
-    for a, (ra, ca) in positions.items():
-        for b, (rb, cb) in positions.items():
-            if a != b and abs(ra - rb) <= 1 and abs(ca - cb) <= 1 + (1 if ra != rb else 0):
-                near[a].add(b)
-    return near
-
-
-KEYBOARD_NEAR = _keyboard_neighbours()
-
-
-@dataclass(frozen=True)
-class Entity:
-    """A named drug, treatment, condition, test or topic with its aliases."""
-
-    kind: str
-    canonical: str
-    aliases: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class EntityMention:
-    """Where an entity is mentioned in a text."""
-
-    canonical: str
-    kind: str
-    start: int
-    end: int
-    text: str
-
-
-def load_entities(path: Path = VOCAB_DIR / "entities.txt") -> list[Entity]:
-    """Parse ``kind | canonical | alias, alias`` lines."""
-    entities = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        kind, canonical, aliases = (part.strip() for part in line.split("|"))
-        names = tuple(a.strip().lower() for a in aliases.split(",") if a.strip())
-        entities.append(Entity(kind, canonical.lower(), names))
-    return entities
-
-
-def load_abbreviations(path: Path = VOCAB_DIR / "abbreviations.txt") -> frozenset[str]:
-    """Whitespace-separated shorthand, ``#`` lines are comments."""
-    words: set[str] = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.lstrip().startswith("#"):
-            words.update(line.lower().split())
-    return frozenset(words)
-
-
-def load_word_list(path: Path = VOCAB_DIR / "medical_terms.txt") -> frozenset[str]:
-    """One term per line, ``#`` lines are comments; missing file → empty."""
-    if not path.exists():
-        return frozenset()
-    return frozenset(
-        line.strip().lower()
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    )
-
-
-def _deletes(word: str, depth: int) -> set[str]:
-    """``word`` with up to ``depth`` characters removed (the symmetric-delete keys)."""
-    found = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        found |= frontier
-    return found
-
-
-def _is_keyboard_slip(typed: str, candidate: str) -> bool:
-    """One substituted character that sits next to the intended key (``5aking`` → ``taking``)."""
-    if len(typed) != len(candidate):
-        return False
-    diffs = [(a, b) for a, b in zip(typed, candidate, strict=True) if a != b]
-    return len(diffs) == 1 and diffs[0][1] in KEYBOARD_NEAR.get(diffs[0][0], set())
-
-
-VERB_MARKERS = load_word_list(VOCAB_DIR / "verb_markers.txt")  # after these a base verb is likelier
 
 
 class Vocabulary:
@@ -234,7 +153,7 @@ class Vocabulary:
                 self._correctable[alias] = max(self._correctable.get(alias, 0), 10)
         index: dict[str, list[str]] = {}
         for word in self._correctable:
-            for key in _deletes(word, 2 if len(word) >= 6 else 1):
+            for key in deletes(word, 2 if len(word) >= 6 else 1):
                 index.setdefault(key, []).append(word)
         self._delete_index = index
 
@@ -320,7 +239,7 @@ class Vocabulary:
                 if word + "d" in self._static_score or word + "ed" in self._static_score:
                     pool[word] += BASE_VERB_BONUS
         ranked = sorted(pool, key=lambda w: (-pool[w], len(w), w))
-        return _distinct_stems(ranked)[:limit]
+        return distinct_stems(ranked)[:limit]
 
     def is_prefix_of_known(self, fragment: str) -> bool:
         """Some longer known word starts with ``fragment``."""
@@ -332,7 +251,7 @@ class Vocabulary:
         """Domain words within edit distance 1 (2 for long words), with their distance."""
         max_distance = 2 if len(w) >= 7 else 1
         found: dict[str, int] = {}
-        for key in _deletes(w, max_distance):
+        for key in deletes(w, max_distance):
             for candidate in self._delete_index.get(key, ()):
                 if candidate in found or candidate == w:
                     continue
@@ -348,7 +267,7 @@ class Vocabulary:
             return None
         entity = self.alias_to_entity.get(w)
         if entity is not None:
-            close = " " not in entity.canonical and w not in self.english_freq and _close(w, entity.canonical)
+            close = " " not in entity.canonical and w not in self.english_freq and close_spellings(w, entity.canonical)
             is_misspelling = close or (w in self.misspelt_aliases and " " not in entity.canonical)
             return entity.canonical if is_misspelling and w != entity.canonical else None
         if self.is_known(w):
@@ -368,7 +287,7 @@ class Vocabulary:
             return (
                 is_domain,
                 -distance[c],
-                _is_keyboard_slip(w, c),
+                is_keyboard_slip(w, c),
                 c in self.alias_to_entity,
                 self.domain_freq.get(c, 0),
                 self.english_freq.get(c, 0),
@@ -380,22 +299,6 @@ class Vocabulary:
         """A misspelt alias maps to its entity's name; a correctly spelt one (brand, procedure) is kept."""
         entity = self.alias_to_entity.get(word)
         return entity.canonical if entity and word in self.misspelt_aliases and " " not in entity.canonical else word
-
-
-def _close(a: str, b: str) -> bool:
-    """An alias close enough to its canonical name to be a misspelling of it: 80 % of their letters shared in
-    order (not an edit-distance bound: "pegfilgrastim" is no misspelling of "filgrastim")."""
-    return Indel.normalized_similarity(a, b) >= 0.8
-
-
-def _distinct_stems(words: list[str]) -> list[str]:
-    """Drop plural/singular duplicates so three offered completions are three different words."""
-    kept: list[str] = []
-    for word in words:
-        if any(word.rstrip("s") == k.rstrip("s") for k in kept):
-            continue
-        kept.append(word)
-    return kept
 
 
 @lru_cache(maxsize=1)

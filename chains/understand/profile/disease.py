@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from chains.cancer_types import cancer_types
+from chains.understand.entities import EntityMention
 from chains.understand.profile.cues import WORRY
 from chains.understand.profile.facts import PatientProfile
 from chains.understand.profile.patterns import (
@@ -35,7 +36,6 @@ from chains.understand.profile.patterns import (
     STAGE,
 )
 from chains.understand.profile.sentence import Mention, Reading, Sentence, add_value
-from chains.understand.vocabulary import EntityMention
 
 
 # --- disease facts ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from chains.understand.entities import EntityMention
 from chains.understand.profile.cues import (
     ADJ_PAST,
     ADJ_PLANNED,
@@ -31,7 +32,7 @@ from chains.understand.profile.cues import (
 )
 from chains.understand.profile.patterns import NOT_TREATMENTS, TREATMENT_NAMES
 from chains.understand.profile.sentence import Group, Mention, Reading, Sentence, duration_text, prepare_text
-from chains.understand.vocabulary import EntityMention, Vocabulary
+from chains.understand.vocabulary import Vocabulary
 
 
 # --- treatments ---------------------------------------------------------------------------------------
