@@ -1,6 +1,6 @@
 """Domain vocabulary: entities, known words, prefix completions and spelling corrections.
 
-Built once per process from the maintained lists in ``chains/vocab/`` (entities, abbreviations and the
+Built once per process from the maintained lists in ``chains/understand/vocab/`` (entities, abbreviations and the
 medical word list), the knowledge base's own words, and the English dictionary shipped by
 ``pyspellchecker``. Everything expensive is precomputed at construction — a sorted prefix index with a
 static score per word, and a symmetric-delete index over domain words for spelling corrections — and
