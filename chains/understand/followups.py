@@ -15,13 +15,9 @@ _OBJECT_IT = re.compile(
     r"common|likely)\b)|\b(?P<it>it|that one|this one|the drug|the medicine|the tablets?)\b(?!')",
     re.I,
 )
-
-
 _COMBINATION = re.compile(
     r"\b(with|and|plus|alongside|together with|on top of)\s+(it|that|this|them|those|these)\b", re.I
 )
-
-
 _FOLLOW_UP_SHAPE = re.compile(
     r"^\s*(and|also|but|so|what about|how about|then|mine|is that|does that|will that)\b"
     r"|\bwhich (?:one|of them|of the two|is better|would be better)\b"
@@ -73,25 +69,15 @@ def _pick_referent(
 _ON_IT = re.compile(
     r"\b(?:on|take|taking|takes|took|stay on|stop|stopping|start|starting)\s+(?:it|that|this|them|that one)\b", re.I
 )
-
-
 # "how long do the side effects last and do they get better": "they" are the side effects (of what was in focus).
 _OWN_PLURAL_ANTECEDENT = re.compile(
     r"\bthe (?P<noun>side[\s-]?effects|symptoms|risks|benefits|results)\b(?=.*\b(?:they|them|those)\b)", re.I
 )
-
-
 _MEDICINE_WORDS = re.compile(r"\bthe (?:tablets?|pills?|drug|medicine|medication|injections?|jab)\b", re.I)
-
-
 _WHOLE_PLAN = re.compile(
     r"\b(?:says?|said|say|saying) no to (?:all of )?(?:it|this|that|them)\b|\ball of (?:it|that|this)\b", re.I
 )
-
-
 _ELLIPTICAL_OPENER = re.compile(r"^\s*(?:and|also|plus|or)?\s*(?:what|how) about\b", re.I)
-
-
 _PROPERTY_WORDS = frozenset({
     "side", "effects", "effect", "dose", "dosing", "doses", "risk", "risks", "benefit", "benefits", "alternatives",
     "alternative", "cost", "costs", "monitoring", "interactions", "interaction", "long", "term", "safety", "safe",
@@ -125,8 +111,6 @@ def _asked_about(recent_messages: list[str], vocabulary: Vocabulary) -> list[str
 _DEFINITION_ASK = re.compile(
     r"\b(?:what(?:'s|s| is| are)|whats|explain)\s+(?:a |an |the )?([a-z0-9][a-z0-9 -]{2,40}?)\s*\?*$", re.I
 )
-
-
 _STAGE_BEFORE = re.compile(r"(?:\b(?:stage\s+(?:[0-4]|i{1,3}v?|iv)[abc]?|metastatic|advanced|secondary)\s+)+$", re.I)
 
 

@@ -13,8 +13,6 @@ _REFERRING = re.compile(
     r"that medicine|the pill|the tablets?|its|it's|itself|it|that|this|they|them|their|those|these)\b",
     re.IGNORECASE,
 )
-
-
 # "it" that refers to nothing: "is it normal to...", "it's hard", "it hurts when..."
 DUMMY_IT = re.compile(
     r"\b(is it|it is|it's|its|was it|it was|will it be|would it be|is it ever|isn't it)\s+(?:\w+\s+)?(normal|ok|okay|safe|common|"
@@ -34,15 +32,11 @@ DUMMY_IT = re.compile(
     r"|\bthey(?= (?:can|could|will|would|should|might|may)?\s*(?:refuse|let|allow|make|force|sack|fire|stop me|say no)\b)",
     re.IGNORECASE,
 )
-
-
 _ELLIPTICAL = re.compile(
     r"^\s*(and|also|what about|how about|what of|plus|or)\b|^\s*(side effects|monitoring|interactions|dose|dosing|"
     r"risks?|benefits?|alternatives?|cost)\b\s*\??\s*$",
     re.IGNORECASE,
 )
-
-
 STRONG_KINDS = ("drug", "treatment", "test")
 
 
