@@ -59,6 +59,7 @@ cluster-stop:
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: setup-dev browser cluster-deps lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
@@ -81,4 +82,4 @@ bench: setup-dev  ## speed figures reported in docs/BENCHMARKS.md
 	$(BIN)/python -m bench.turn_latency
 
 clean:
-	rm -rf $(VENV) .oncoguide .files .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .oncoguide .files .pytest_cache .ruff_cache .import_linter_cache test-artifacts

@@ -12,8 +12,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from chains.clarify import assess_message
-from chains.vocabulary import default_vocabulary
+from chains.understand.clarify.gate import assess_message
+from chains.understand.vocabulary import default_vocabulary
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "clarify_cases.jsonl"
 

@@ -16,8 +16,8 @@ import statistics
 import time
 from pathlib import Path
 
-from chains.clarify import assess_message
-from chains.vocabulary import Vocabulary, default_vocabulary
+from chains.understand.clarify.gate import assess_message
+from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "clarify_cases.jsonl"
 REFERENT_KINDS = ("drug", "treatment", "test")

@@ -26,8 +26,8 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="oncoguide-ingest-"))
     os.environ["ONCOGUIDE_DATA_DIR"] = str(workdir)
     try:
-        from chains.embeddings import get_encoder
-        from chains.index import chunk_document, unit_records
+        from chains.retrieval.embeddings import get_encoder
+        from chains.retrieval.index import chunk_document, unit_records
         from chains.settings import get_settings
         from loaders.documents import discover, load_file
         from loaders.ingest import ingest

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from chains.retrieval import KnowledgeBase
+    from chains.retrieval.knowledge_base import KnowledgeBase
     from loaders.ingest import IngestReport
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,7 +177,7 @@ def baseline_bm25(records: Sequence[dict[str, Any]]) -> Callable[[str], list[str
 
 
 def baseline_dense(records: Sequence[dict[str, Any]]) -> Callable[[str], list[str]]:
-    from chains.embeddings import get_encoder
+    from chains.retrieval.embeddings import get_encoder
 
     ids = [r["id"] for r in records]
     matrix = get_encoder().encode([r["answer"] for r in records])
@@ -192,7 +192,7 @@ def baseline_dense(records: Sequence[dict[str, Any]]) -> Callable[[str], list[st
 # --- the product's retrieval over the same answers, loaded through the project's loaders ---------------
 def build_knowledge_base(records: Sequence[dict[str, Any]], workdir: Path) -> tuple[KnowledgeBase, IngestReport]:
     """Index the records through ``loaders.ingest`` into a separate collection; returns (KnowledgeBase, report)."""
-    from chains.retrieval import KnowledgeBase
+    from chains.retrieval.knowledge_base import KnowledgeBase
     from loaders.ingest import ingest
 
     source = write_source(records, workdir / "medquad_cancergov.jsonl")
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MedQuAD file not found at {args.data}; nothing to measure (see /work/shared/datasets/medquad).")
         return 0
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    from chains.retrieval import KnowledgeBase, RetrievalWeights
+    from chains.retrieval.knowledge_base import KnowledgeBase, RetrievalWeights
 
     records = read_records(args.data)
     questions = [(r["question"], r["id"]) for r in records]

@@ -5,7 +5,7 @@ data directory's index, built by ``loaders.ingest``). Copy ``k`` of a chunk belo
 title and text carry the tag ``copy<k>``, and its vector is the real one plus Gaussian noise (sigma 0.02 per
 component, cosine to the original about 0.93) renormalised; copy 0 is the real chunk. They are written straight to
 Chroma (``collection.add`` with the vectors, in batches; nothing is embedded) and to the keyword index
-(``chains.keywords``), as ``loaders.ingest`` would write them. The sentence collection is not built (search does not
+(``chains.retrieval.keywords``), as ``loaders.ingest`` would write them. The sentence collection is not built (search does not
 read it).
 
 Then a **separate process** opens ``KnowledgeBase`` on that index as the app does and runs the questions of
@@ -53,7 +53,7 @@ BUILD_SYNC = 100_000
 def chroma_client(chroma_dir: Path, url: str | None):
     """An embedded client on ``chroma_dir``, or an HttpClient on ``url`` (http://host:port)."""
     if not url:
-        from chains.index import open_client
+        from chains.retrieval.index import open_client
 
         return open_client(chroma_dir)
     import chromadb
@@ -70,8 +70,8 @@ def chroma_client(chroma_dir: Path, url: str | None):
 
 def real_chunks():
     """The data directory's chunks (keyword index) and their vectors (Chroma), in the same order."""
-    from chains.index import COLLECTION_NAME, open_client, open_collection
-    from chains.keywords import KeywordIndex, keyword_index_path
+    from chains.retrieval.index import COLLECTION_NAME, open_client, open_collection
+    from chains.retrieval.keywords import KeywordIndex, keyword_index_path
     from chains.settings import get_settings
 
     settings = get_settings()
@@ -90,8 +90,8 @@ def real_chunks():
 
 def build(n: int, chroma_dir: Path, url: str | None) -> float:
     """Write ``n`` synthetic chunks to Chroma and the keyword index; returns the seconds it took."""
-    from chains.index import HNSW, Chunk, open_collection
-    from chains.keywords import KeywordIndex, keyword_index_path
+    from chains.retrieval.index import HNSW, Chunk, open_collection
+    from chains.retrieval.keywords import KeywordIndex, keyword_index_path
 
     started = time.perf_counter()
     chunks, vectors = real_chunks()
@@ -149,7 +149,7 @@ def build(n: int, chroma_dir: Path, url: str | None) -> float:
 
 def serve(chroma_dir: Path, url: str | None, queries: int) -> dict[str, float]:
     """In the measuring process: open the knowledge base as the app does, time ``search`` over the questions."""
-    from chains.retrieval import KnowledgeBase
+    from chains.retrieval.knowledge_base import KnowledgeBase
 
     questions = [json.loads(line)["question"] for line in CASES.read_text(encoding="utf-8").splitlines() if line]
     questions = (questions * (queries // len(questions) + 1))[:queries]
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="oncoguide-scale-"))
     chroma_dir = workdir / "chroma"
     try:
-        from chains.keywords import KeywordIndex, keyword_index_path
+        from chains.retrieval.keywords import KeywordIndex, keyword_index_path
 
         existing = keyword_index_path(chroma_dir, COLLECTION)
         have = len(KeywordIndex(existing, readonly=True)) if existing.exists() else 0

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from chains.embeddings import embed_text
+from chains.retrieval.embeddings import embed_text
 from chains.settings import get_settings
 from chains.triage.classifier import window_text
 from chains.triage.grading import Triager

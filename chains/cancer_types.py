@@ -1,8 +1,8 @@
 """The cancer types OncoGuide knows: what patients call them, whether the library covers them, where to read more.
 
-The catalogue is data (``chains/vocab/cancer_types.yaml``); this module reads it once per process and finds
+The catalogue is data (``chains/cancer_types.yaml``); this module reads it once per process and finds
 the types a message names. Retrieval steers by the type, answers say which cancer they are about, and a
-question that depends on the type when none is known is asked about (``chains.stages.which_cancer``).
+question that depends on the type when none is known is asked about (``chains.stages.search.which_cancer``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-CATALOGUE = Path(__file__).parent / "vocab" / "cancer_types.yaml"
+CATALOGUE = Path(__file__).with_name("cancer_types.yaml")
 ANY = "any"  # the cancer_type of a document written for every cancer
 
 

@@ -3,8 +3,8 @@
     check → forget → triage → urgent → ask_triage → language → scope → clarify → remember → steer → retrieve
     → which_cancer → second_opinion → answer
 
-Each stage lives in ``chains/stages.py`` and returns a reply only when the turn ends there. ``OncoGuide`` is
-built once per process (knowledge base, vocabulary, triage, answer engine, optional LLM clients); each
+Each stage lives in ``chains/stages/`` (by job: gate, question, search, answer) and returns a reply only
+when the turn ends there. ``OncoGuide`` is built once per process (knowledge base, vocabulary, triage, answer engine, optional LLM clients); each
 conversation is a ``ConversationState``. It opens the index ``loaders.ingest`` built and never builds one:
 a missing, empty or out-of-date index raises ``IndexNotReady``.
 """
@@ -16,43 +16,43 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from chains import stages
-from chains.answer_base import AnswerEngine
-from chains.chroma_client import shared_chroma_client
-from chains.composer import ComposerEngine
-from chains.index import COLLECTION_NAME, INDEX_VERSION
-from chains.llm import LLMRewriter
-from chains.memory import ConversationState
-from chains.profile_llm import LLMProfileExtractor
-from chains.replies import STARTER_QUESTIONS, emergency_text
-from chains.retrieval import KnowledgeBase
+from chains.answer.base import AnswerEngine
+from chains.answer.composer import ComposerEngine
+from chains.answer.llm import LLMRewriter
+from chains.retrieval.chroma_client import shared_chroma_client
+from chains.retrieval.index import COLLECTION_NAME, INDEX_VERSION
+from chains.retrieval.knowledge_base import KnowledgeBase
+from chains.retrieval.tokens import count_tokens
 from chains.safety.topic import default_topic_classifier
 from chains.settings import Settings, get_settings
-from chains.tokens import count_tokens
+from chains.stages import answer, gate, question, search
+from chains.stages.replies import STARTER_QUESTIONS, emergency_text
+from chains.stages.turn import PipelineHooks, Turn
 from chains.triage.grading import Triage, Triager
 from chains.triage.llm_check import LLMTriageCheck, TriageVerdict
-from chains.turn import PipelineHooks, Turn
 from chains.types import Reply
-from chains.vocabulary import Vocabulary, default_vocabulary
+from chains.understand.memory import ConversationState
+from chains.understand.profile.llm import LLMProfileExtractor
+from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = ["STARTER_QUESTIONS", "OncoGuide", "PipelineHooks"]
 log = logging.getLogger("oncoguide.pipeline")
 Stage = Callable[["OncoGuide", Turn], Awaitable[Reply | None]]
 STAGES: list[Stage] = [
-    stages.check,
-    stages.forget,
-    stages.triage,
-    stages.urgent,
-    stages.ask_triage,
-    stages.language,
-    stages.scope,
-    stages.clarify,
-    stages.remember,
-    stages.steer,
-    stages.retrieve,
-    stages.which_cancer,
-    stages.second_opinion,
-    stages.answer,
+    gate.check,
+    gate.forget,
+    gate.triage,
+    gate.urgent,
+    gate.ask_triage,
+    gate.language,
+    gate.scope,
+    question.clarify,
+    question.remember,
+    question.steer,
+    search.retrieve,
+    search.which_cancer,
+    answer.second_opinion,
+    answer.answer,
 ]
 
 
@@ -123,7 +123,8 @@ class OncoGuide:
         llm_triage = None
         vocabulary = default_vocabulary()
         if settings.llm_enabled:
-            from chains.llm import LLMEngine, build_chat_model
+            from chains.answer.llm import LLMEngine
+            from chains.llm_client import build_chat_model
 
             chat_model = build_chat_model(settings)
             engine = LLMEngine(settings, composer, chat_model)
@@ -152,7 +153,7 @@ class OncoGuide:
         finally:
             if turn.second_opinion is not None:
                 turn.second_opinion.cancel()
-        return stages.lead_with_amber(self, turn, reply)
+        return answer.lead_with_amber(self, turn, reply)
 
     async def _run(self, turn: Turn) -> Reply:
         for stage in STAGES:

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     default_cancer_type: str | None = Field(
         None,
         description="The cancer a deployment is about when the conversation has not named one (a clinic for one "
-        "cancer sets it, e.g. 'breast'; an id from chains/vocab/cancer_types.yaml). Unset: OncoGuide asks.",
+        "cancer sets it, e.g. 'breast'; an id from chains/cancer_types.yaml). Unset: OncoGuide asks.",
     )
     review_max_age_days: int = Field(365, description="Documents older than this are due review.")
 

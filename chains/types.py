@@ -1,4 +1,4 @@
-"""Typed values passed between pipeline stages, and the reply contract of ``chains.chat --json``."""
+"""Typed values passed between pipeline stages, and the reply contract of ``chains.cli --json``."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class Reply:
     urgency: Urgency = "green"
 
     def contract(self) -> dict[str, Any]:
-        """The stable JSON object of ``python -m chains.chat --json``."""
+        """The stable JSON object of ``python -m chains.cli --json``."""
         return {
             "session": self.session,
             "kind": self.kind,

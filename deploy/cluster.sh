@@ -109,7 +109,7 @@ build_index() {
 prepare_sign_in() {
   # One sign-in secret and one account list for every process, made once here: were each process to make its
   # own, a token signed by one would be refused by the next, and two could each create a first account.
-  (cd "$ROOT" && "$PY" -c 'from chains.app_setup import configure_auth, settings
+  (cd "$ROOT" && "$PY" -c 'from chains.ui.app_setup import configure_auth, settings
 configure_auth(settings)' 2>/dev/null) | sed 's/^/  /'
   if [ -z "${CHAINLIT_AUTH_SECRET:-}" ]; then
     CHAINLIT_AUTH_SECRET="$(cat "$DATA_DIR/auth-secret")"

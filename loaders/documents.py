@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from chains.cancer_types import ANY, cancer_types
-from chains.index import Section, SourceDocument
+from chains.retrieval.index import Section, SourceDocument
+from chains.text.pdf import extract_pdf_text
 
 REQUIRED_KEYS = ("id", "title", "topics", "applies_to", "sources", "reviewed", "evidence")
 EVIDENCE_LEVELS = (
@@ -119,7 +120,7 @@ def read_markdown(path: Path) -> Iterator[SourceDocument]:
     clean_sources = [{"name": str(s["name"]), "url": str(s.get("url", ""))} for s in sources]
     cancer_type = str(meta.get("cancer_type") or ANY)
     if cancer_type != ANY and cancer_types().get(cancer_type) is None:
-        raise DocumentError(path, f"cancer_type '{cancer_type}' is not in chains/vocab/cancer_types.yaml (or 'any')")
+        raise DocumentError(path, f"cancer_type '{cancer_type}' is not in chains/cancer_types.yaml (or 'any')")
     yield SourceDocument(
         doc_id=str(meta["id"]),
         title=str(meta["title"]) or title or path.stem,
@@ -154,16 +155,6 @@ def read_text(path: Path) -> Iterator[SourceDocument]:
         raise DocumentError(path, "no text")
     title = text.strip().splitlines()[0][:120]
     yield SourceDocument(_slug(path.stem), title, sections, str(path), _hash(raw))
-
-
-def extract_pdf_text(data: bytes) -> list[str]:
-    """Text of each page of a PDF (empty strings for image-only pages)."""
-    import io
-
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    return [(page.extract_text() or "").strip() for page in reader.pages]
 
 
 def read_pdf(path: Path) -> Iterator[SourceDocument]:

@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chains.chroma_client import chroma_client
-from chains.embeddings import get_encoder
-from chains.index import (
+from chains.retrieval.chroma_client import chroma_client
+from chains.retrieval.embeddings import get_encoder
+from chains.retrieval.index import (
     COLLECTION_NAME,
     INDEX_VERSION,
     UNITS_SUFFIX,
@@ -29,7 +29,7 @@ from chains.index import (
     open_unit_collection,
     unit_records,
 )
-from chains.keywords import KeywordIndex, keyword_index_path
+from chains.retrieval.keywords import KeywordIndex, keyword_index_path
 from chains.settings import get_settings
 from loaders.documents import DocumentError, discover, load_file
 
@@ -97,7 +97,7 @@ def ingest(
     progress: bool = False,
     today: dt.date | None = None,
 ) -> IngestReport:
-    """Bring the collection and its keyword index (``chains.keywords``) in line with the documents under ``paths``.
+    """Bring the collection and its keyword index (``chains.retrieval.keywords``) in line with the documents under ``paths``.
 
     Each document is written to Chroma first and to the keyword index second; the keyword index records the
     fingerprint it was written for, so a run interrupted between the two (or a keyword index that does not exist

@@ -101,7 +101,7 @@ def llm_guide(indexed_kb, settings, fake_llm):
 
 @pytest.fixture(scope="session")
 def vocabulary():
-    from chains.vocabulary import default_vocabulary
+    from chains.understand.vocabulary import default_vocabulary
 
     return default_vocabulary()
 
@@ -121,8 +121,8 @@ def read_jsonl(name: str) -> list[dict]:
 def link_index(settings, data_dir: Path, chroma: bool = True) -> None:
     """Give a test server's data directory the session's index, linked, not copied: the Chroma folder (which
     holds the keyword index too), or, for a server that reads a Chroma server, the keyword index alone."""
-    from chains.index import COLLECTION_NAME
-    from chains.keywords import keyword_index_path
+    from chains.retrieval.index import COLLECTION_NAME
+    from chains.retrieval.keywords import keyword_index_path
 
     if chroma:
         (data_dir / "chroma").symlink_to(settings.chroma_dir, target_is_directory=True)

@@ -3,7 +3,7 @@
 
 Logistic regression (scikit-learn) over the message's sentence embedding (the vector retrieval and triage
 use, computed once per message) joined with word and character TF-IDF features. Trained by
-``python -m chains.safety.topic_train`` on ``chains/safety/topic_training/*.jsonl``; shipped as
+``python -m loaders.topic_train`` on ``chains/safety/topic_training/*.jsonl``; shipped as
 ``chains/safety/topic_model.joblib``. The rules in ``scope_rules.yaml`` stay for what is exact (prompt
 injection, prescriptions); this decides the open-ended rest.
 """
@@ -17,7 +17,7 @@ import joblib
 import numpy as np
 import scipy.sparse as sp
 
-from chains.embeddings import embed_text
+from chains.retrieval.embeddings import embed_text
 
 MODEL_PATH = Path(__file__).with_name("topic_model.joblib")
 

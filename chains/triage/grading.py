@@ -28,7 +28,7 @@ from typing import Literal
 
 import yaml
 
-from chains.embeddings import embed_text
+from chains.retrieval.embeddings import embed_text
 from chains.safety import current_temperature_c, detect_red_flag
 from chains.safety.urgency import ACTIVE_TREATMENT, amber_counts
 from chains.text import context

@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from chains.embeddings import get_encoder
+from chains.retrieval.embeddings import get_encoder
 from chains.triage.classifier import MODEL_PATH, window_text
 
 TRAINING_DIR = Path(__file__).with_name("training")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from chains.users import hash_password
+from chains.ui.users import hash_password
 from tests.conftest import link_index
 from tests.e2e import test_browser as shared
 from tests.e2e.test_browser import ASSISTANT, CUT_OFF, RELATED_QUESTION, scenario, screenshot, wait_for_new_reply

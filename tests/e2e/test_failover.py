@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bench.cluster import chroma_server, nginx_balancer, nginx_binary
-from chains.users import hash_password
+from chains.ui.users import hash_password
 from tests.conftest import link_index
 from tests.e2e import test_browser as shared
 from tests.e2e.test_browser import (

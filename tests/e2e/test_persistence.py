@@ -18,7 +18,7 @@ import socketio
 from reportlab.pdfgen import canvas
 
 from bench.ws_client import ChainlitClient, login
-from chains.users import hash_password
+from chains.ui.users import hash_password
 from tests.server import chainlit_server
 
 pytestmark = pytest.mark.server

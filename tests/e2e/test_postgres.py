@@ -19,7 +19,7 @@ import socketio
 
 from bench.local_server import free_port
 from bench.ws_client import ChainlitClient, login
-from chains.users import hash_password
+from chains.ui.users import hash_password
 from tests.server import chainlit_server
 
 pytestmark = pytest.mark.server

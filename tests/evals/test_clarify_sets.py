@@ -17,9 +17,11 @@ from typing import Any
 
 import pytest
 
-from chains.clarify import GateResult, assess_message, clarification_message, merge_reply
-from chains.memory import ConversationState, PendingClarification, rewrite_followup
-from chains.vocabulary import Vocabulary, default_vocabulary
+from chains.understand.clarify.gate import GateResult, assess_message
+from chains.understand.clarify.reply import clarification_message, merge_reply
+from chains.understand.followups import rewrite_followup
+from chains.understand.memory import ConversationState, PendingClarification
+from chains.understand.vocabulary import Vocabulary, default_vocabulary
 from tests.conftest import read_jsonl
 from tests.evals.baseline import Figure, check, share
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from chains.profile import extract_profile
-from chains.vocabulary import Vocabulary, default_vocabulary
+from chains.understand.profile.extract import extract_profile
+from chains.understand.vocabulary import Vocabulary, default_vocabulary
 from tests.conftest import read_jsonl
 from tests.evals.baseline import check, share
 

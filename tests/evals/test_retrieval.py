@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from chains.pipeline import PipelineHooks
-from chains.retrieval import KnowledgeBase
+from chains.retrieval.knowledge_base import KnowledgeBase
 from tests.conftest import read_jsonl
 from tests.evals.baseline import Figure, check
 

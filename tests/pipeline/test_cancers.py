@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from chains.cancer_types import cancer_types
-from chains.profile import extract_profile
+from chains.understand.profile.extract import extract_profile
 
 
 def test_every_catalogue_example_reads_as_its_cancer() -> None:

@@ -1,4 +1,4 @@
-"""The scriptable contract: ``python -m chains.chat --json`` as a real subprocess, offline."""
+"""The scriptable contract: ``python -m chains.cli --json`` as a real subprocess, offline."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ KEYS = {
 def run_chat(lines: list[str], extra_env: dict[str, str] | None = None, timeout: int = 300) -> list[dict]:
     env = {**os.environ, **(extra_env or {})}
     result = subprocess.run(
-        [sys.executable, "-m", "chains.chat", "--json"],
+        [sys.executable, "-m", "chains.cli", "--json"],
         input="\n".join(lines) + "\n",
         capture_output=True,
         text=True,

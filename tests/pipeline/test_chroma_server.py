@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench.cluster import chroma_server
-from chains.chroma_client import chroma_client, server_address
-from chains.index import COLLECTION_NAME, open_collection
+from chains.retrieval.chroma_client import chroma_client, server_address
+from chains.retrieval.index import COLLECTION_NAME, open_collection
 from tests.conftest import ROOT
 from tests.pipeline.test_chat_cli import run_chat
 

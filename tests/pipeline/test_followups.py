@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from chains.memory import ConversationState, rewrite_followup
-from chains.vocabulary import Vocabulary, default_vocabulary
+from chains.understand.followups import rewrite_followup
+from chains.understand.memory import ConversationState
+from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 CASES = [
     # (previous message, follow-up, words the standalone question must contain, words it must not)

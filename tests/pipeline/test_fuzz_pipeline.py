@@ -13,8 +13,8 @@ import json
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from chains.memory import ConversationState
 from chains.types import Reply
+from chains.understand.memory import ConversationState
 
 KINDS = {"answer", "clarification", "emergency", "out_of_scope"}
 FUZZ = settings(
@@ -108,7 +108,7 @@ def assert_valid(reply: object) -> None:
     assert reply.kind in KINDS
     assert isinstance(reply.text, str) and reply.text.strip()
     assert all(isinstance(o, str) and o for o in reply.options)
-    json.dumps(reply.contract())  # what `chains.chat --json` prints
+    json.dumps(reply.contract())  # what `chains.cli --json` prints
 
 
 def assert_round_trips(state: ConversationState) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from chains.index import open_client, open_collection
 from chains.pipeline import IndexNotReady, check_index
+from chains.retrieval.index import open_client, open_collection
 from loaders.ingest import ingest
 
 DOC = """---
@@ -71,8 +71,8 @@ def test_incremental_ingest_skips_unchanged_updates_changed_removes_deleted(work
 
 
 def test_the_keyword_index_follows_changed_and_removed_documents(workspace):
-    from chains.keywords import KeywordIndex, keyword_index_path
-    from chains.retrieval import KnowledgeBase
+    from chains.retrieval.keywords import KeywordIndex, keyword_index_path
+    from chains.retrieval.knowledge_base import KnowledgeBase
 
     kb, chroma, name = workspace
     a = write_doc(kb, "alpha", "neutrophils and the quorvantic marker")
@@ -102,8 +102,8 @@ def test_the_keyword_index_follows_changed_and_removed_documents(workspace):
 
 
 def test_a_keyword_index_that_is_missing_is_rebuilt_without_embedding(workspace):
-    from chains.keywords import keyword_index_path
-    from chains.retrieval import KnowledgeBase
+    from chains.retrieval.keywords import keyword_index_path
+    from chains.retrieval.knowledge_base import KnowledgeBase
 
     kb, chroma, name = workspace
     write_doc(kb, "alpha", "neutrophils")
@@ -117,7 +117,7 @@ def test_a_keyword_index_that_is_missing_is_rebuilt_without_embedding(workspace)
 
 
 def test_a_rare_keyword_finds_a_chunk_whose_meaning_is_far_from_the_question(workspace):
-    from chains.retrieval import RELEVANT_SIMILARITY, KnowledgeBase
+    from chains.retrieval.knowledge_base import RELEVANT_SIMILARITY, KnowledgeBase
 
     kb, chroma, name = workspace
     for doc_id, subject in [("nausea", "nausea after chemotherapy"), ("fatigue", "tiredness during radiotherapy")]:
@@ -154,7 +154,7 @@ def test_bad_files_are_reported_with_reason_and_the_rest_load(workspace):
 def test_every_format_loads_into_searchable_chunks(workspace):
     from reportlab.pdfgen import canvas
 
-    from chains.retrieval import KnowledgeBase
+    from chains.retrieval.knowledge_base import KnowledgeBase
 
     kb, chroma, name = workspace
     write_doc(kb, "markdown-doc", "ribociclib monitoring")

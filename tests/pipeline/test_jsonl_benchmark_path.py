@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.medquad_retrieval import record_to_document, section_heading, write_source
-from chains.retrieval import KnowledgeBase
+from chains.retrieval.knowledge_base import KnowledgeBase
 from loaders.documents import load_file
 from loaders.ingest import ingest
 

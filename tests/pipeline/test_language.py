@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chains.language import check_language
+from chains.understand.language import check_language
 from tests.conftest import read_jsonl
 
 # (message, language code or script, a phrase of the patient's-language line we expect, or None)

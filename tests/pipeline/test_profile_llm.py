@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from chains.profile import extract_profile
-from chains.profile_llm import ground, parse_facts
+from chains.understand.profile.extract import extract_profile
+from chains.understand.profile.llm import ground, parse_facts
 from tests.conftest import read_jsonl
 
 HALVED = "my oncologist halved my ribociclib because my white cells kept crashing"

@@ -3,7 +3,7 @@ the patient can correct or clear what OncoGuide knows."""
 
 from __future__ import annotations
 
-from chains.profile import PatientProfile, profile_facts, without_fact
+from chains.understand.profile.facts import PatientProfile, profile_facts, without_fact
 
 
 async def test_reference_conversation_opens_the_lifestyle_answer_with_the_stated_facts(guide):

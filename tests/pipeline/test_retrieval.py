@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chains.retrieval import KnowledgeBase
+from chains.retrieval.knowledge_base import KnowledgeBase
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from chains.answer_base import disclaimer, number_sources
+from chains.answer.base import disclaimer, number_sources
 from chains.pipeline import OncoGuide, PipelineHooks
 from chains.prompts import PROMPT_DIR, load_prompt
 from chains.safety import ADVICE_LIMIT_NOTES, contains_directive
@@ -640,7 +640,7 @@ async def test_binary_junk_decoded_as_latin1_gets_the_unreadable_message(guide) 
 
 
 def test_random_bytes_decoded_as_cp1252_are_recognised_as_unreadable() -> None:
-    from chains.input_checks import check_input
+    from chains.safety.input_checks import check_input
 
     rng = random.Random(20261125)
     samples = [bytes(rng.randrange(256) for _ in range(n)).decode("cp1252", errors="replace") for n in (50, 100, 300)]
@@ -665,7 +665,7 @@ def test_random_bytes_decoded_as_cp1252_are_recognised_as_unreadable() -> None:
     ],
 )
 def test_accented_real_text_is_not_called_unreadable(message: str) -> None:
-    from chains.input_checks import check_input
+    from chains.safety.input_checks import check_input
 
     assert check_input(message, 4000).problem is None
 

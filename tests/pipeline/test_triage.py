@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chains.embeddings import embed_text
-from chains.memory import ConversationState
 from chains.pipeline import OncoGuide
+from chains.retrieval.embeddings import embed_text
 from chains.settings import Settings
 from chains.triage.classifier import default_classifier
 from chains.triage.grading import Triager, load_catalogue
+from chains.understand.memory import ConversationState
 from tests.fake_openai import FakeOpenAI
 
 TRIAGE_DATA = Path(__file__).resolve().parents[1] / "data" / "triage"

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from chains.clarify import assess_message, clarification_message, merge_reply
-from chains.memory import PendingClarification
-from chains.vocabulary import Vocabulary, default_vocabulary
+from chains.understand.clarify.gate import assess_message
+from chains.understand.clarify.reply import clarification_message, merge_reply
+from chains.understand.memory import PendingClarification
+from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 REFERENCE = (
     "Can you suggest integrative approaches? Possibly i can stop the progression. With offlabels for example neutr"

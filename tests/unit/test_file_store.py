@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from chains.file_store import ROUTE, LocalFileStore, link_is_valid
-from chains.persistence import step_time, thread_title
+from chains.ui.file_store import ROUTE, LocalFileStore, link_is_valid
+from chains.ui.persistence import step_time, thread_title
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from chains.profile import PatientProfile, extract_profile
-from chains.vocabulary import Vocabulary, default_vocabulary
+from chains.understand.profile.extract import extract_profile
+from chains.understand.profile.facts import PatientProfile
+from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ BOOKS = [
     ROOT / "chains/safety/scope_rules.yaml",
     ROOT / "chains/safety/output_rules.yaml",
     ROOT / "chains/text/context_rules.yaml",
-    ROOT / "chains/vocab/clarify.yaml",
+    ROOT / "chains/understand/clarify/clarify.yaml",
 ]
 RAW_TEXT_BOOKS = {"output_rules", "clarify"}  # matched against the text as written, not the normalised message
 RULES = [(path, rule_id) for path in BOOKS for rule_id in load_rules(path).rules]
@@ -72,6 +72,6 @@ def test_a_duplicate_rule_id_is_refused(tmp_path: Path) -> None:
 
 
 def test_every_clarify_word_list_is_read() -> None:
-    source = (ROOT / "chains/clarify.py").read_text(encoding="utf-8")
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "chains/understand/clarify").glob("*.py"))
     unread = [name for name in load_rules(BOOKS[4]).tables["words"] if f'"{name}"' not in source]
-    assert not unread, f"word lists in clarify.yaml that chains/clarify.py never reads: {unread}"
+    assert not unread, f"word lists in clarify.yaml that chains/understand/clarify/ never reads: {unread}"

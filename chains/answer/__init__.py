@@ -1,0 +1,1 @@
+"""Answer engines: the ``AnswerEngine`` protocol (``base``), the offline composer (default) and the OpenAI-compatible LLM engine."""

@@ -1,0 +1,123 @@
+"""The gate stages, before anything is understood: unusable input, "forget me", triage (red, amber, unsure),
+the English-only note and off-topic requests. Each returns a ``Reply`` only when the turn ends there."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from chains.cancer_types import cancer_types
+from chains.prompts import load_prompt
+from chains.safety import ONCOLOGY_TERMS, assess_scope
+from chains.safety.input_checks import check_input
+from chains.stages.replies import STARTER_QUESTIONS, emergency_text, not_english_text, reply
+from chains.stages.turn import Turn
+from chains.triage.grading import Triage
+from chains.types import Reply
+from chains.understand.language import check_language
+from chains.understand.profile.extract import extract_profile
+from chains.understand.profile.facts import PatientProfile
+
+if TYPE_CHECKING:
+    from chains.pipeline import OncoGuide
+
+FORGET_ME = re.compile(
+    r"^\W*(please\W+)?(forget|clear|delete|erase|remove|wipe|reset)\W+(all\W+)?(of\W+)?"
+    r"(my\W+(details|profile|information|info|data|facts)|what you know( about me)?|everything( you know)?( about me)?|about me|me)\W*$",
+    re.IGNORECASE,
+)
+
+
+async def check(guide: OncoGuide, turn: Turn) -> Reply | None:
+    """Unusable input gets one kind message; nothing is stored."""
+    checked = check_input(turn.message, guide.settings.max_message_chars)
+    if checked.problem:
+        return reply(guide.settings, turn, "clarification", checked.problem, remember=None)
+    turn.text = turn.question = checked.text
+    turn.history = list(turn.state.recent_user_messages)
+    return None
+
+
+async def forget(guide: OncoGuide, turn: Turn) -> Reply | None:
+    if not FORGET_ME.match(turn.text):
+        return None
+    turn.state.profile = PatientProfile()
+    turn.state.pending = None
+    return reply(guide.settings, turn, "answer", load_prompt("forgot.md"), remember=turn.text)
+
+
+async def triage(guide: OncoGuide, turn: Turn) -> Reply | None:
+    """Red / amber / green / unsure; the answer to a pending triage question routes the held-back message."""
+    asked, turn.state.pending_triage = turn.state.pending_triage, None
+    pending = turn.state.pending
+    if asked is None and pending is not None and pending.kind == "cancer_type" and turn.text in pending.candidates:
+        # A clicked cancer type ("Lung") says nothing about symptoms; the message it completes was graded already.
+        turn.triage, turn.scope = guide.triager.not_urgent(), assess_scope(turn.text)
+        return None
+    clicked = asked is not None and turn.text in guide.triager.category(asked.get("category", "none")).question.options
+    # A clicked button is an answer, not a new message to grade ("No, things are just very hard right now").
+    result: Triage | None = None if clicked else await asyncio.to_thread(guide.triager.assess, turn.text, turn.history)
+    if asked is not None and (result is None or result.urgency != "red"):  # a new emergency wins over the answer
+        result = await asyncio.to_thread(guide.triager.answer_to_question, asked, turn.text, turn.history)
+        turn.text = turn.question = asked["message"]  # now answer what was held back
+    assert result is not None
+    turn.triage = result
+    turn.scope = assess_scope(turn.text)
+    return None
+
+
+async def urgent(guide: OncoGuide, turn: Turn) -> Reply | None:
+    """Red: what to do now, and nothing else. Otherwise the LLM's second opinion (if any) starts here."""
+    assert turn.triage is not None and turn.scope is not None
+    if turn.triage.urgency == "red":
+        turn.state.pending = None
+        turn.state.profile = turn.state.profile.merge(extract_profile(turn.text, guide.vocabulary))
+        return reply(guide.settings, turn, "emergency", emergency_text(guide.settings, turn.triage), remember=turn.text)
+    if guide.llm_triage is not None and not (turn.scope.injection or turn.scope.out_of_scope):
+        turn.second_opinion = asyncio.create_task(guide.llm_triage.check(turn.text, turn.history))
+    return None
+
+
+async def ask_triage(guide: OncoGuide, turn: Turn) -> Reply | None:
+    """Unsure: one quick triage question with buttons, before anything else."""
+    assert turn.triage is not None
+    if turn.triage.urgency != "unsure":
+        return None
+    turn.state.pending = None
+    turn.state.pending_triage = {"message": turn.text, "category": turn.triage.category.id}
+    question = turn.triage.category.question
+    return reply(
+        guide.settings, turn, "clarification", question.text, remember=turn.text, options=list(question.options)
+    )
+
+
+async def language(guide: OncoGuide, turn: Turn) -> Reply | None:
+    """Our rules and sources are English: say so, with the urgent numbers."""
+    checked = check_language(turn.text)
+    if checked.english:
+        return None
+    return reply(guide.settings, turn, "out_of_scope", not_english_text(guide.settings, checked), remember=turn.text)
+
+
+def _names_care(guide: OncoGuide, text: str) -> bool:
+    """A cancer, a medicine, a test or an oncology word: the classifier is not trusted to turn such a message away
+    (it was wrong on one in twenty of a new writer's in-domain messages; a patient turned away costs more)."""
+    return bool(cancer_types().mentioned(text) or guide.vocabulary.find_entities(text) or ONCOLOGY_TERMS.search(text))
+
+
+async def scope(guide: OncoGuide, turn: Turn) -> Reply | None:
+    """Off-topic requests and injection attempts (rules), and an opening message the on-topic classifier reads as
+    not about cancer care at all. A reply to OncoGuide's own question, a message naming a cancer, a medicine or
+    an oncology word, and a follow-up in a conversation already about cancer are never turned away by it (the
+    retrieval stage still says so when the library has nothing)."""
+    assert turn.scope is not None
+    opening = not turn.history  # the conversation's first message: later ones follow what was said
+    ask_model = opening and not turn.scope.out_of_scope and turn.state.pending is None
+    if ask_model and not _names_care(guide, turn.text) and await asyncio.to_thread(guide.topic.is_off_topic, turn.text):
+        turn.scope = replace(turn.scope, out_of_scope=True)
+    if not turn.scope.out_of_scope:
+        return None
+    body = load_prompt("injection.md") if turn.scope.injection else load_prompt("out_of_scope.md")
+    return reply(guide.settings, turn, "out_of_scope", body, remember=turn.text, suggestions=STARTER_QUESTIONS[:3])

@@ -1,0 +1,204 @@
+"""A follow-up made into a standalone question: which earlier treatment or topic "it", "that one" or
+an elliptical "and the side effects?" points at, chosen from what the conversation has in focus."""
+
+from __future__ import annotations
+
+import re
+
+from chains.understand.memory import ConversationState, Rewrite
+from chains.understand.referents import DUMMY_IT, STRONG_KINDS, TREATMENT_PROPERTY, needs_referent, substitute_referent
+from chains.understand.vocabulary import Vocabulary
+
+# "it" (or "that one") pointing back at a treatment while the message also names another one.
+_OBJECT_IT = re.compile(
+    r"\b(?:is|does|can|will|would|should|could|did|has)\s+(?P<w>that|this)\b(?!\s+(?:normal|ok|okay|true|possible|"
+    r"common|likely)\b)|\b(?P<it>it|that one|this one|the drug|the medicine|the tablets?)\b(?!')",
+    re.I,
+)
+_COMBINATION = re.compile(
+    r"\b(with|and|plus|alongside|together with|on top of)\s+(it|that|this|them|those|these)\b", re.I
+)
+_FOLLOW_UP_SHAPE = re.compile(
+    r"^\s*(and|also|but|so|what about|how about|then|mine|is that|does that|will that)\b"
+    r"|\bwhich (?:one|of them|of the two|is better|would be better)\b"
+    r"|\b(?:afterwards|after that|once (?:it'?s|its|that'?s) (?:done|over|finished))\b",
+    re.I,
+)
+
+
+def _is_follow_up(message: str, vocabulary: Vocabulary) -> bool:
+    if needs_referent(message, vocabulary) or _FOLLOW_UP_SHAPE.match(message):
+        return True
+    words = re.findall(r"[a-z']+", message.lower())
+    return len(words) <= 6 and not vocabulary.find_entities(message)
+
+
+def _pick_referent(
+    message: str, focus: list[str], vocabulary: Vocabulary, asked: list[str] = (), current: list[str] = ()
+) -> str | None:
+    """The most recent thing in focus that the previous message asked about, else the most recent thing in
+    focus; a named treatment when the question is about a treatment's properties, the patient's current one
+    first. ("whats ovarian suppression? … on top of tamoxifen" then "is that one safe?": ovarian suppression,
+    not tamoxifen; "put on letrozole after my lumpectomy and rads" then "do the side effects get better":
+    letrozole.)"""
+    if not focus and not asked:
+        return None
+    ordered = [f for f in focus if f not in asked] + [f for f in focus if f in asked]  # asked-about last
+    ordered += [a for a in asked if a not in focus and a not in vocabulary.alias_to_entity]  # "a liquid biopsy"
+
+    def of_kind(kinds: tuple[str, ...]) -> list[str]:
+        return [c for c in ordered if (e := vocabulary.alias_to_entity.get(c)) and e.kind in kinds]
+
+    if _MEDICINE_WORDS.search(message):  # "the tablets", "the pill": a medicine, not surgery or radiotherapy
+        medicines = of_kind(("drug",))
+        if medicines:
+            return medicines[-1]
+    if _ON_IT.search(message):  # "how long do you stay on it": a medicine or treatment, never a test
+        treatments = of_kind(("drug", "treatment"))
+        if treatments:
+            return treatments[-1]
+    if TREATMENT_PROPERTY.search(message):
+        strong = of_kind(STRONG_KINDS)
+        taking = [c for c in strong if c in current]
+        if taking or strong:
+            return (taking or strong)[-1]
+    return ordered[-1] if ordered else None
+
+
+# A medicine or treatment slot: what one is on, takes or stays on.
+_ON_IT = re.compile(
+    r"\b(?:on|take|taking|takes|took|stay on|stop|stopping|start|starting)\s+(?:it|that|this|them|that one)\b", re.I
+)
+# "how long do the side effects last and do they get better": "they" are the side effects (of what was in focus).
+_OWN_PLURAL_ANTECEDENT = re.compile(
+    r"\bthe (?P<noun>side[\s-]?effects|symptoms|risks|benefits|results)\b(?=.*\b(?:they|them|those)\b)", re.I
+)
+_MEDICINE_WORDS = re.compile(r"\bthe (?:tablets?|pills?|drug|medicine|medication|injections?|jab)\b", re.I)
+_WHOLE_PLAN = re.compile(
+    r"\b(?:says?|said|say|saying) no to (?:all of )?(?:it|this|that|them)\b|\ball of (?:it|that|this)\b", re.I
+)
+_ELLIPTICAL_OPENER = re.compile(r"^\s*(?:and|also|plus|or)?\s*(?:what|how) about\b", re.I)
+_PROPERTY_WORDS = frozenset({
+    "side", "effects", "effect", "dose", "dosing", "doses", "risk", "risks", "benefit", "benefits", "alternatives",
+    "alternative", "cost", "costs", "monitoring", "interactions", "interaction", "long", "term", "safety", "safe",
+    "it", "its", "that", "this", "them", "those", "these", "after", "during", "before", "instead",
+})  # fmt: skip
+
+
+def _names_own_topic(message: str) -> bool:
+    """ "what about gardening": an elliptical question naming its own topic, not a property of the last one."""
+    opener = _ELLIPTICAL_OPENER.match(message)
+    if not opener:
+        return False
+    words = re.findall(r"[a-z]+", message[opener.end() :].lower())
+    return any(w not in _PROPERTY_WORDS and len(w) > 3 for w in words)
+
+
+def _asked_about(recent_messages: list[str], vocabulary: Vocabulary) -> list[str]:
+    """The entities the asking clauses of the previous message named (not its background)."""
+    from chains.understand.asks import the_ask
+
+    if not recent_messages:
+        return []
+    ask = the_ask(recent_messages[-1])
+    named = [m.canonical for m in vocabulary.find_entities(ask)]
+    if named:
+        return named
+    defined = _DEFINITION_ASK.search(ask)  # "whats a liquid biopsy?": what was asked about, named or not
+    return [defined.group(1).strip()] if defined else []
+
+
+_DEFINITION_ASK = re.compile(
+    r"\b(?:what(?:'s|s| is| are)|whats|explain)\s+(?:a |an |the )?([a-z0-9][a-z0-9 -]{2,40}?)\s*\?*$", re.I
+)
+_STAGE_BEFORE = re.compile(r"(?:\b(?:stage\s+(?:[0-4]|i{1,3}v?|iv)[abc]?|metastatic|advanced|secondary)\s+)+$", re.I)
+
+
+def _disease_in_conversation(recent_messages: list[str]) -> str | None:
+    """The cancer the conversation named, as written with its stage ("stage 4 lung cancer"), most recent first."""
+    from chains.cancer_types import cancer_types
+
+    for text in reversed(recent_messages):
+        spans = cancer_types().spans(text)
+        if spans:
+            start, cancer = spans[-1]
+            stage = _STAGE_BEFORE.search(text[:start])
+            return f"{stage.group(0).strip().lower()} {cancer.name}" if stage else cancer.name
+    return None
+
+
+# Questions about the disease itself, whatever medicine is in focus: outlook, spread, stage, cure.
+_DISEASE_PROPERTY = re.compile(
+    r"\b(live with|living with|life expectancy|survival|survive|prognosis|outlook|curable|cure[ds]?|terminal|"
+    r"spread|spreading|come back|coming back|comes back|came back|recurr\w*|stage|how (?:bad|serious|common|aggressive)|aggressive|"
+    r"inherit\w*|hereditary|genetic|caused? (?:it|this|that)|get it from)\b",
+    re.I,
+)
+
+
+def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabulary) -> Rewrite:
+    """Turn a follow-up into a standalone question.
+
+    A referring word ("it", "its", "that one") is replaced by the entity in focus; when the message
+    names one thing and points at another ("is letrozole safe with that?"), the other is filled in;
+    and when what the patient points at is less certain (a condition or a topic rather than a named
+    treatment), the previous question is carried along so retrieval and the answer keep the thread.
+    """
+    previous = state.standalone_questions[-1] if state.standalone_questions else None
+    named = {m.canonical for m in vocabulary.find_entities(message)}
+    focus = [f for f in state.focus if f not in named]
+    if not needs_referent(message, vocabulary):
+        if named and focus and _COMBINATION.search(message):
+            standalone = _COMBINATION.sub(lambda m: f"{m.group(1)} {focus[-1]}", message, count=1)
+            return Rewrite(standalone, focus[-1], False)
+        strong_focus = [f for f in focus if (e := vocabulary.alias_to_entity.get(f)) and e.kind in STRONG_KINDS]
+        unreferring = DUMMY_IT.sub(lambda m: "_" * len(m.group(0)), message)  # same offsets, dummy "it" gone
+        pronoun = _OBJECT_IT.search(unreferring)
+        first_named = min((m.start for m in vocabulary.find_entities(message)), default=len(message))
+        if named and strong_focus and pronoun and pronoun.start() < first_named:
+            # "is it safe with vitamin D?" after letrozole; "how long would i be on it, and do i stay on the
+            # letrozole too" after asking about Verzenio: "it" is what was talked (or asked) about before
+            referent = _pick_referent(
+                message, strong_focus, vocabulary, _asked_about(state.recent_user_messages, vocabulary)
+            )
+            if referent is not None and referent in strong_focus:
+                start, end = pronoun.span("w") if pronoun.group("w") else pronoun.span("it")
+                return Rewrite(f"{message[:start]}{referent}{message[end:]}", referent, False)
+        if named and pronoun and pronoun.start() < first_named and previous:
+            # "will it get better once chemo stops?" after asking about chemo brain: "it" is the previous topic
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+        if previous and not named and _is_follow_up(message, vocabulary):
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+        return Rewrite(message, None, False)
+    if previous and (_WHOLE_PLAN.search(message) or _names_own_topic(message)):
+        # "what if he says no to all of it" (the whole plan), "what about gardening" (a new topic in the same thread)
+        return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+    if _DISEASE_PROPERTY.search(message):  # "how long do people live with this?": the disease, not a medicine
+        disease = state.profile.disease_phrase() or _disease_in_conversation(state.recent_user_messages)
+        if disease:
+            return Rewrite(substitute_referent(message, disease), disease, False)
+        if previous:
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+    referent = _pick_referent(
+        message,
+        focus,
+        vocabulary,
+        _asked_about(state.recent_user_messages, vocabulary),
+        list(state.profile.current_treatments),
+    )
+    if referent is None and state.profile.current_treatments:
+        referent = state.profile.current_treatments[-1]
+    if referent is None:
+        if previous:
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+        return Rewrite(message, None, True)
+    own = _OWN_PLURAL_ANTECEDENT.search(message)
+    if own:  # "the side effects … do they get better" → "the side effects of letrozole … do they get better"
+        standalone = f"{message[: own.end('noun')]} of {referent}{message[own.end('noun') :]}"
+        standalone = standalone[0].upper() + standalone[1:]
+    else:
+        standalone = substitute_referent(message, referent)
+    kind = vocabulary.alias_to_entity.get(referent)
+    if previous and (kind is None or kind.kind not in STRONG_KINDS) and referent not in previous.lower():
+        standalone = f"{standalone} (following up on: {previous})"
+    return Rewrite(standalone, referent, False)
