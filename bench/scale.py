@@ -75,7 +75,7 @@ def real_chunks():
     from chains.settings import get_settings
 
     settings = get_settings()
-    keywords = KeywordIndex(keyword_index_path(settings.chroma_dir, COLLECTION_NAME), readonly=True)
+    keywords = KeywordIndex(keyword_index_path(settings.chroma_dir, COLLECTION_NAME))
     chunks = [c for doc_id in keywords.document_ids() for c in keywords.document_chunks(doc_id)]
     if not chunks:
         raise SystemExit("the data directory has no index: run `python -m loaders.ingest` first")
@@ -91,7 +91,8 @@ def real_chunks():
 def build(n: int, chroma_dir: Path, url: str | None) -> float:
     """Write ``n`` synthetic chunks to Chroma and the keyword index; returns the seconds it took."""
     from chains.retrieval.index import HNSW, Chunk, open_collection
-    from chains.retrieval.keywords import KeywordIndex, keyword_index_path
+    from chains.retrieval.keyword_writer import KeywordWriter
+    from chains.retrieval.keywords import keyword_index_path
 
     started = time.perf_counter()
     chunks, vectors = real_chunks()
@@ -99,7 +100,7 @@ def build(n: int, chroma_dir: Path, url: str | None) -> float:
     with contextlib.suppress(Exception):  # not there yet
         client.delete_collection(COLLECTION)
     collection = open_collection(client, COLLECTION, {**HNSW, "batch_size": BATCH, "sync_threshold": BUILD_SYNC})
-    keywords = KeywordIndex(keyword_index_path(chroma_dir, COLLECTION))
+    keywords = KeywordWriter(keyword_index_path(chroma_dir, COLLECTION))
     rng = np.random.default_rng(17)
     written = 0
     copy = 0
@@ -206,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         from chains.retrieval.keywords import KeywordIndex, keyword_index_path
 
         existing = keyword_index_path(chroma_dir, COLLECTION)
-        have = len(KeywordIndex(existing, readonly=True)) if existing.exists() else 0
+        have = len(KeywordIndex(existing)) if existing.exists() else 0
         if have == args.chunks:  # with --chroma-url, the server is expected to serve this directory's Chroma
             print(f"reusing the index of {have:,} chunks in {workdir}", file=sys.stderr)
         else:

@@ -29,7 +29,8 @@ from chains.retrieval.index import (
     open_unit_collection,
     unit_records,
 )
-from chains.retrieval.keywords import KeywordIndex, keyword_index_path
+from chains.retrieval.keyword_writer import KeywordWriter
+from chains.retrieval.keywords import keyword_index_path
 from chains.settings import get_settings
 from loaders.documents import DocumentError, discover, load_file
 
@@ -116,7 +117,7 @@ def ingest(
                 client.delete_collection(name)
         collection = open_collection(client, collection_name)
     units = open_unit_collection(client, collection_name)
-    keywords = KeywordIndex(keyword_index_path(chroma_dir, collection_name))
+    keywords = KeywordWriter(keyword_index_path(chroma_dir, collection_name))
     existing = _existing_fingerprints(collection)
     keyword_existing = keywords.fingerprints()
     roots = [p.resolve() for p in paths]

@@ -26,7 +26,8 @@ from chains.answer.base import (
 )
 from chains.answer.units import LEAD_IN_WORDS, SUBJECTLESS, Unit, asking_vector
 from chains.prompts import question_kind
-from chains.retrieval.knowledge_base import KnowledgeBase, bm25_tokens
+from chains.retrieval.bm25 import bm25_tokens
+from chains.retrieval.knowledge_base import KnowledgeBase
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
 from chains.understand.asks import points_back, the_ask

@@ -9,8 +9,8 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from chains.retrieval.bm25 import bm25_tokens
 from chains.retrieval.embeddings import embed_text
-from chains.retrieval.knowledge_base import bm25_tokens
 from chains.understand.asks import points_back, the_ask
 
 ASK_SHARE = 0.6  # of the question's meaning, the share of the clauses that ask (the rest is the background)

@@ -14,7 +14,7 @@ long documents over the one short section that answers). ``fusion="rrf"`` keeps 
 fusion for comparison.
 
 ``KnowledgeBase`` holds no corpus: per query it asks Chroma for the dense top-``candidates`` (HNSW) and the
-keyword index (``chains.keywords``, SQLite FTS5 written by ``loaders.ingest``) for the body and heading top
+keyword index (``chains.retrieval.keywords``, SQLite FTS5 written by ``loaders.ingest``) for the body and heading top
 ``candidates``; each candidate's score in the other fields comes from FTS5 too, the exact cosine of a candidate
 only the keywords found from its vector in Chroma (``get`` by id), and a passage's text and metadata by id from
 the keyword index's ``chunks`` table (a bounded cache). BM25 is FTS5's ``bm25()`` (k1 1.2, b 0.75).
@@ -30,17 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
+from chains.retrieval.bm25 import bm25_tokens, heading_tokens
 from chains.retrieval.chroma_client import shared_chroma_client
 from chains.retrieval.embeddings import embed_text
 from chains.retrieval.index import COLLECTION_NAME, Chunk, open_collection, open_unit_collection
-from chains.retrieval.keywords import (
-    CANDIDATE_POOL,
-    KeywordIndex,
-    bm25_tokens,
-    heading_tokens,
-    keyword_index_path,
-    shared_keywords,
-)
+from chains.retrieval.keyword_ranking import CANDIDATE_POOL
+from chains.retrieval.keywords import KeywordIndex, keyword_index_path, shared_keywords
 from chains.types import Passage
 
 RRF_K = 60
@@ -72,7 +67,7 @@ class RetrievalWeights:
 
 
 class KnowledgeBase:
-    """One collection, searchable by meaning (Chroma) and by keywords (``chains.keywords``), holding no corpus."""
+    """One collection, searchable by meaning (Chroma) and by keywords (``chains.retrieval.keywords``), holding no corpus."""
 
     def __init__(
         self,

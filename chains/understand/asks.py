@@ -46,7 +46,7 @@ def points_back(message: str) -> bool:
     """Whether the asking part only points back at the background ("…hot flushes and snappy, is that the
     injections doing that", "my scan showed a 4mm nodule. is this bad?"): then the background is what is asked
     about. Whole-message questions never do."""
-    from chains.retrieval.knowledge_base import bm25_tokens
+    from chains.retrieval.bm25 import bm25_tokens
 
     ask = the_ask(message)
     if ask == message:
