@@ -2,9 +2,9 @@
 
 A rule file holds ``fragments`` (named pieces reused by several rules), ``rules`` (each with an ``id``, a
 ``pattern`` given as one string or a list of alternatives, optional ``examples`` and ``case_sensitive``) and
-any tables the module needs (reasons, notes, thresholds). ``{{name}}`` in a pattern is a fragment;
-``{{gap:N}}`` is up to N characters inside one clause that never cross a sentence end, a negation or a
-contrast word.
+any tables the module needs (reasons, notes, thresholds). ``{{name}}`` in a pattern, or in another fragment,
+is a fragment; ``{{gap:N}}`` is up to N characters inside one clause that never cross a sentence end, a
+negation or a contrast word.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class RuleBook:
             name, size = match.group(1), match.group(2)
             if name == "gap":
                 return gap(int(size))
-            return fragments[name]
+            return RuleBook._expand(fragments[name], fragments)
 
         return _PLACEHOLDER.sub(replace, pattern)
 
