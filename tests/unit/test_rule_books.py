@@ -18,6 +18,7 @@ BOOKS = [
     ROOT / "chains/text/context_rules.yaml",
     ROOT / "chains/understand/clarify/clarify.yaml",
     ROOT / "chains/understand/profile/profile_rules.yaml",
+    ROOT / "chains/understand/profile/cues.yaml",
 ]
 # matched against the text as written, not the normalised message
 RAW_TEXT_BOOKS = {"output_rules", "clarify", "profile_rules", "cues"}
