@@ -1,29 +1,23 @@
 """A follow-up made into a standalone question: which earlier treatment or topic "it", "that one" or
-an elliptical "and the side effects?" points at, chosen from what the conversation has in focus."""
+an elliptical "and the side effects?" points at, chosen from what the conversation has in focus. Its patterns
+and word lists are data, in ``followups.yaml``."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from chains.text.rules import load_rules
 from chains.understand.memory import ConversationState, Rewrite
 from chains.understand.referents import DUMMY_IT, STRONG_KINDS, TREATMENT_PROPERTY, needs_referent, substitute_referent
 from chains.understand.vocabulary import Vocabulary
 
+_BOOK = load_rules(Path(__file__).with_name("followups.yaml"))  # the rules below, by id, and the word lists
+
 # "it" (or "that one") pointing back at a treatment while the message also names another one.
-_OBJECT_IT = re.compile(
-    r"\b(?:is|does|can|will|would|should|could|did|has)\s+(?P<w>that|this)\b(?!\s+(?:normal|ok|okay|true|possible|"
-    r"common|likely)\b)|\b(?P<it>it|that one|this one|the drug|the medicine|the tablets?)\b(?!')",
-    re.I,
-)
-_COMBINATION = re.compile(
-    r"\b(with|and|plus|alongside|together with|on top of)\s+(it|that|this|them|those|these)\b", re.I
-)
-_FOLLOW_UP_SHAPE = re.compile(
-    r"^\s*(and|also|but|so|what about|how about|then|mine|is that|does that|will that)\b"
-    r"|\bwhich (?:one|of them|of the two|is better|would be better)\b"
-    r"|\b(?:afterwards|after that|once (?:it'?s|its|that'?s) (?:done|over|finished))\b",
-    re.I,
-)
+_OBJECT_IT = _BOOK["object_it"]
+_COMBINATION = _BOOK["combination"]
+_FOLLOW_UP_SHAPE = _BOOK["follow_up_shape"]
 
 
 def _is_follow_up(message: str, vocabulary: Vocabulary) -> bool:
@@ -66,23 +60,13 @@ def _pick_referent(
 
 
 # A medicine or treatment slot: what one is on, takes or stays on.
-_ON_IT = re.compile(
-    r"\b(?:on|take|taking|takes|took|stay on|stop|stopping|start|starting)\s+(?:it|that|this|them|that one)\b", re.I
-)
+_ON_IT = _BOOK["on_it"]
 # "how long do the side effects last and do they get better": "they" are the side effects (of what was in focus).
-_OWN_PLURAL_ANTECEDENT = re.compile(
-    r"\bthe (?P<noun>side[\s-]?effects|symptoms|risks|benefits|results)\b(?=.*\b(?:they|them|those)\b)", re.I
-)
-_MEDICINE_WORDS = re.compile(r"\bthe (?:tablets?|pills?|drug|medicine|medication|injections?|jab)\b", re.I)
-_WHOLE_PLAN = re.compile(
-    r"\b(?:says?|said|say|saying) no to (?:all of )?(?:it|this|that|them)\b|\ball of (?:it|that|this)\b", re.I
-)
-_ELLIPTICAL_OPENER = re.compile(r"^\s*(?:and|also|plus|or)?\s*(?:what|how) about\b", re.I)
-_PROPERTY_WORDS = frozenset({
-    "side", "effects", "effect", "dose", "dosing", "doses", "risk", "risks", "benefit", "benefits", "alternatives",
-    "alternative", "cost", "costs", "monitoring", "interactions", "interaction", "long", "term", "safety", "safe",
-    "it", "its", "that", "this", "them", "those", "these", "after", "during", "before", "instead",
-})  # fmt: skip
+_OWN_PLURAL_ANTECEDENT = _BOOK["own_plural_antecedent"]
+_MEDICINE_WORDS = _BOOK["medicine_words"]
+_WHOLE_PLAN = _BOOK["whole_plan"]
+_ELLIPTICAL_OPENER = _BOOK["elliptical_opener"]
+_PROPERTY_WORDS = frozenset(_BOOK.tables["words"]["property_words"])
 
 
 def _names_own_topic(message: str) -> bool:
@@ -108,10 +92,8 @@ def _asked_about(recent_messages: list[str], vocabulary: Vocabulary) -> list[str
     return [defined.group(1).strip()] if defined else []
 
 
-_DEFINITION_ASK = re.compile(
-    r"\b(?:what(?:'s|s| is| are)|whats|explain)\s+(?:a |an |the )?([a-z0-9][a-z0-9 -]{2,40}?)\s*\?*$", re.I
-)
-_STAGE_BEFORE = re.compile(r"(?:\b(?:stage\s+(?:[0-4]|i{1,3}v?|iv)[abc]?|metastatic|advanced|secondary)\s+)+$", re.I)
+_DEFINITION_ASK = _BOOK["definition_ask"]
+_STAGE_BEFORE = _BOOK["stage_before"]
 
 
 def _disease_in_conversation(recent_messages: list[str]) -> str | None:
@@ -128,12 +110,7 @@ def _disease_in_conversation(recent_messages: list[str]) -> str | None:
 
 
 # Questions about the disease itself, whatever medicine is in focus: outlook, spread, stage, cure.
-_DISEASE_PROPERTY = re.compile(
-    r"\b(live with|living with|life expectancy|survival|survive|prognosis|outlook|curable|cure[ds]?|terminal|"
-    r"spread|spreading|come back|coming back|comes back|came back|recurr\w*|stage|how (?:bad|serious|common|aggressive)|aggressive|"
-    r"inherit\w*|hereditary|genetic|caused? (?:it|this|that)|get it from)\b",
-    re.I,
-)
+_DISEASE_PROPERTY = _BOOK["disease_property"]
 
 
 def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabulary) -> Rewrite:

@@ -1,4 +1,4 @@
-"""Every rule in the safety, context, clarify and profile rule books has an id and examples, and its examples behave as documented."""
+"""Every rule in the safety, context, clarify, profile and follow-up rule books has an id and examples, and its examples behave as documented."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ BOOKS = [
     ROOT / "chains/understand/clarify/clarify.yaml",
     ROOT / "chains/understand/profile/profile_rules.yaml",
     ROOT / "chains/understand/profile/cues.yaml",
+    ROOT / "chains/understand/followups.yaml",
 ]
 # matched against the text as written, not the normalised message
-RAW_TEXT_BOOKS = {"output_rules", "clarify", "profile_rules", "cues"}
+RAW_TEXT_BOOKS = {"output_rules", "clarify", "profile_rules", "cues", "followups"}
 RULES = [(path, rule_id) for path in BOOKS for rule_id in load_rules(path).rules]
 
 
