@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from chains.answer.base import (
     AnswerDraft,
@@ -33,13 +34,10 @@ from chains.answer.selection import (
     comparable,
 )
 from chains.retrieval.bm25 import bm25_tokens
+from chains.text.rules import load_rules
 from chains.text.sentences import split_units
 
-SYMPTOM_WORDS = re.compile(
-    r"\b(side[\s-]?effects?|symptoms?|fever|temperature|warning|call|emergency|safe|risk|low|bleed\w*|pain|"
-    r"infection|sick|diarrh\w*|rash|swell\w*|breath\w*)\b",
-    re.IGNORECASE,
-)
+SYMPTOM_WORDS = load_rules(Path(__file__).with_name("answer_rules.yaml")).rules["symptom_words"].pattern
 
 
 def _cite(text: str, n: int) -> str:

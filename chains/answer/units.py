@@ -3,14 +3,15 @@ introduction), and the vector of what the patient asks, the background behind it
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from chains.retrieval.bm25 import bm25_tokens
 from chains.retrieval.embeddings import embed_text
+from chains.text.rules import load_rules
 from chains.understand.asks import points_back, the_ask
 
 ASK_SHARE = 0.6  # of the question's meaning, the share of the clauses that ask (the rest is the background)
@@ -21,10 +22,7 @@ LEAD_IN_WORDS = 12  # a longer list introduction is left out rather than making 
 
 
 # A sentence leaning on the one before it ("So doctors avoid them", "These three drugs…") does not stand alone.
-SUBJECTLESS = re.compile(
-    r"^(?:it|this|these|that|those|they|them|he|she|its|their|both|such|so|but|and|also|then|next|however)\b",
-    re.IGNORECASE,
-)
+SUBJECTLESS = load_rules(Path(__file__).with_name("answer_rules.yaml")).rules["subjectless"].pattern
 
 
 @dataclass(frozen=True)

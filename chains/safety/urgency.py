@@ -47,9 +47,7 @@ EMERGENCY_REASONS: dict[str, str] = RULES.tables["emergency_reasons"]
 AMBER_COUNTS: dict[str, re.Pattern[str]] = {
     rule.meta["category"]: rule.pattern for rule in RULES.with_prefix("amber_count.").values()
 }
-_DEFINITIONAL = re.compile(
-    r"\b(?:mean|means|meaning|called|term|word|define|definition|article|research|study|studies|statistics|rates?)\b"
-)
+_DEFINITIONAL = RULES.rules["definitional"].pattern
 _HISTORY_TURNS = 6  # how many earlier patient messages give context
 _MAX_CANDIDATES = 40  # matches examined per pattern: bounds the work on very long or repetitive messages
 

@@ -4,8 +4,8 @@ the English-only note and off-topic requests. Each returns a ``Reply`` only when
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chains.cancer_types import cancer_types
@@ -14,6 +14,7 @@ from chains.safety import ONCOLOGY_TERMS, assess_scope
 from chains.safety.input_checks import check_input
 from chains.stages.replies import STARTER_QUESTIONS, emergency_text, not_english_text, reply
 from chains.stages.turn import Turn
+from chains.text.rules import load_rules
 from chains.triage.grading import Triage
 from chains.types import Reply
 from chains.understand.language import check_language
@@ -23,11 +24,7 @@ from chains.understand.profile.facts import PatientProfile
 if TYPE_CHECKING:
     from chains.pipeline import OncoGuide
 
-FORGET_ME = re.compile(
-    r"^\W*(please\W+)?(forget|clear|delete|erase|remove|wipe|reset)\W+(all\W+)?(of\W+)?"
-    r"(my\W+(details|profile|information|info|data|facts)|what you know( about me)?|everything( you know)?( about me)?|about me|me)\W*$",
-    re.IGNORECASE,
-)
+FORGET_ME = load_rules(Path(__file__).with_name("gate_rules.yaml")).rules["forget_me"].pattern
 
 
 async def check(guide: OncoGuide, turn: Turn) -> Reply | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from chains.text.rules import load_rules
 from chains.text.sentences import sentences as split_sentences
 from chains.understand.clarify.shape import is_question  # the clarify gate owns what opens a question
 
@@ -17,11 +18,7 @@ REFERRING_WORDS = frozenset(_DATA["referring_words"])
 MAX_OWN_WORDS = int(_DATA["max_own_words"])
 
 # A new question often starts mid-sentence after a comma or a joining word: "…, can i use…", "and am i still…".
-_CLAUSE_BREAK = re.compile(
-    r"[,;:]\s+|\s[-–—]\s|\s(?:but|and|also|so|or)\s+(?=(?:can|could|is|are|am|do|does|did|should|will|would|what|"
-    r"how|why|when|which|who|where|has|have|any|whats|hows)\b)",
-    re.IGNORECASE,
-)
+_CLAUSE_BREAK = load_rules(Path(__file__).parent / "asks.yaml").rules["clause_break"].pattern
 
 
 _AFTER_QUESTION_MARK = re.compile(r"(?<=\?)\s+")

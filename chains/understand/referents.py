@@ -5,38 +5,17 @@ message needs something to refer to, and putting the referent in its place. "It"
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from chains.text.rules import load_rules
 from chains.understand.vocabulary import Vocabulary
 
-_REFERRING = re.compile(
-    r"\b(that one|this one|the drug|the medicine|the medication|the treatment(?! (?:options?|plans?|choices?))|this drug|that drug|this medicine|"
-    r"that medicine|the pill|the tablets?|its|it's|itself|it|that|this|they|them|their|those|these)\b",
-    re.IGNORECASE,
-)
+_BOOK = load_rules(Path(__file__).with_name("referents.yaml"))  # the patterns below, by id
+
+_REFERRING = _BOOK.rules["referring"].pattern
 # "it" that refers to nothing: "is it normal to...", "it's hard", "it hurts when..."
-DUMMY_IT = re.compile(
-    r"\b(is it|it is|it's|its|was it|it was|will it be|would it be|is it ever|isn't it)\s+(?:\w+\s+)?(normal|ok|okay|safe|common|"
-    r"possible|true|worth|too late|too early|bad|wise|better|likely|necessary|important|hard|difficult|scary|time|"
-    r"rude|selfish|wrong|silly|stupid|weird|strange|unusual|usual|typical|realistic|fair|allowed|advisable|"
-    r"dangerous|risky|sensible|best|easier|harder|enough|unreasonable|reasonable)\s+(?:to|that|if|for|when)\b"
-    r"|\b(?:is|was|would|will) it (?:be )?worth\b|\bworth it\b|\bit (hurts|aches|takes time)\b|\bthat'?s (all|it|fine|ok|okay|great|good|helpful)\b"
-    r"|\b(?:it'?s|its|it has|it's been|it has been|it had) (?:spread|come back|gone|grown|started|stopped|returned|"
-    r"progressed|moved|reached|been|got|getting|not)\b"
-    r"|\b(?:this|that|so) (?:exhausted|tired|bad|much|long|far|early|late|hard|often|quickly|fast|young|old|sore|"
-    r"sick|low|high|scared|worried|anxious|down|emotional|weak)\b"
-    r"|\bthey(?= (?:usually |normally |always )?(?:decide|choose|pick|know|think|say|recommend|suggest|check|look|"
-    r"ask|tell|test|measure|monitor|schedule|plan|want|expect|offer|explain|see)\w*\b)"
-    r"|\bthat (?=(?:my|mummy|mommy|mum|mom|dad|daddy|the|her|his|their|our|your|a|an|there|it|cancer)\b)"
-    r"|\bits (?=(?:her|his|my|our|their|your|a|an|the|so|very|too|really|just|all|only|such|more|less|my)\b)"
-    # the care team or an employer, not a treatment: "can they refuse to let me do reduced hours"
-    r"|\bthey(?= (?:can|could|will|would|should|might|may)?\s*(?:refuse|let|allow|make|force|sack|fire|stop me|say no)\b)",
-    re.IGNORECASE,
-)
-_ELLIPTICAL = re.compile(
-    r"^\s*(and|also|what about|how about|what of|plus|or)\b|^\s*(side effects|monitoring|interactions|dose|dosing|"
-    r"risks?|benefits?|alternatives?|cost)\b\s*\??\s*$",
-    re.IGNORECASE,
-)
+DUMMY_IT = _BOOK.rules["dummy_it"].pattern
+_ELLIPTICAL = _BOOK.rules["elliptical"].pattern
 STRONG_KINDS = ("drug", "treatment", "test")
 
 
@@ -48,11 +27,7 @@ def needs_referent(message: str, vocabulary: Vocabulary) -> bool:
     return bool(_REFERRING.search(stripped)) or bool(_ELLIPTICAL.match(message))
 
 
-TREATMENT_PROPERTY = re.compile(
-    r"\b(side[\s-]?effects?|dose|doses|dosing|work|works|taking|take|monitor\w*|interact\w*|pills?|tablets?|"
-    r"injections?|infusions?|safe|stop|start|long)\b",
-    re.I,
-)
+TREATMENT_PROPERTY = _BOOK.rules["treatment_property"].pattern
 
 
 def substitute_referent(message: str, referent: str) -> str:

@@ -20,9 +20,23 @@ BOOKS = [
     ROOT / "chains/understand/profile/profile_rules.yaml",
     ROOT / "chains/understand/profile/cues.yaml",
     ROOT / "chains/understand/followups.yaml",
+    ROOT / "chains/understand/referents.yaml",
+    ROOT / "chains/understand/asks.yaml",
+    ROOT / "chains/answer/answer_rules.yaml",
+    ROOT / "chains/stages/gate_rules.yaml",
 ]
 # matched against the text as written, not the normalised message
-RAW_TEXT_BOOKS = {"output_rules", "clarify", "profile_rules", "cues", "followups"}
+RAW_TEXT_BOOKS = {
+    "output_rules",
+    "clarify",
+    "profile_rules",
+    "cues",
+    "followups",
+    "referents",
+    "asks",
+    "answer_rules",
+    "gate_rules",
+}
 RULES = [(path, rule_id) for path in BOOKS for rule_id in load_rules(path).rules]
 
 

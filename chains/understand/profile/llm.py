@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import re
+from pathlib import Path
 from typing import Literal
 
 from langchain_core.messages import HumanMessage
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chains.prompts import load_prompt
 from chains.settings import Settings
+from chains.text.rules import load_rules
 from chains.understand.profile.cues import ME_WORD
 from chains.understand.profile.facts import PatientProfile
 from chains.understand.profile.patterns import (
@@ -43,6 +45,8 @@ from chains.understand.profile.patterns import (
 )
 from chains.understand.profile.treatments import named_treatments
 from chains.understand.vocabulary import Vocabulary
+
+_RULES = load_rules(Path(__file__).with_name("profile_rules.yaml"))  # the carrier words of a few fields
 
 log = logging.getLogger("oncoguide.profile_llm")
 
@@ -88,13 +92,11 @@ _CARRIERS = {
     "menopausal_status": MENOPAUSE_HINT,
     "goals": GOAL_HINT,
     "sites": SITE,
-    "stage": re.compile(r"\b(?:stage|stg|st)\b", re.I),
-    "grade": re.compile(r"\bgrade\b", re.I),
-    "spread": re.compile(r"metasta|\bmets?\b|spread|oligo|advanced|early|recur|relaps|came back|returned|stage", re.I),
-    "dose_changes": re.compile(
-        r"dose|dosage|reduc|lower|cut|halv|half|paus|hold|held|break|stop|increas|raised|\bup(?:ped)?\b|mg", re.I
-    ),
-    "sex": re.compile(r"\b(?:man|male|guy|dude)\b", re.I),
+    "stage": _RULES.rules["carrier.stage"].pattern,
+    "grade": _RULES.rules["carrier.grade"].pattern,
+    "spread": _RULES.rules["carrier.spread"].pattern,
+    "dose_changes": _RULES.rules["carrier.dose_changes"].pattern,
+    "sex": _RULES.rules["carrier.sex"].pattern,
 }
 
 
