@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 
@@ -51,21 +50,10 @@ BUILD_SYNC = 100_000
 
 
 def chroma_client(chroma_dir: Path, url: str | None):
-    """An embedded client on ``chroma_dir``, or an HttpClient on ``url`` (http://host:port)."""
-    if not url:
-        from chains.retrieval.index import open_client
+    """An embedded client on ``chroma_dir``, or a client of the Chroma server at ``url`` (as the app opens them)."""
+    from chains.retrieval.chroma_client import chroma_client as open_chroma
 
-        return open_client(chroma_dir)
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    parsed = urlparse(url)
-    return chromadb.HttpClient(
-        host=parsed.hostname or "127.0.0.1",
-        port=parsed.port or 8000,
-        ssl=parsed.scheme == "https",
-        settings=ChromaSettings(anonymized_telemetry=False),
-    )
+    return open_chroma(chroma_dir, url or "")
 
 
 def real_chunks():

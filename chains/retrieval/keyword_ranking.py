@@ -64,11 +64,8 @@ class KeywordRanking:
         with self._lock:
             self._fresh()
             if field not in self._stats:
-                stored = self._meta(field)
-                if stored is None:
-                    self._refresh_stats()
-                    stored = self._meta(field)
-                self._stats[field] = FieldStats(**json.loads(stored or "{}"))
+                stored = self._meta(field)  # written by the ingest; a file without it is counted, not changed
+                self._stats[field] = FieldStats(**json.loads(stored)) if stored else self._compute_stats()[field]
             return self._stats[field]
 
     def _document_frequency(self, field: str, token: str) -> int:

@@ -121,6 +121,10 @@ class KeywordWriter(KeywordIndex):
             self.db.execute("commit")
             self._forget()
 
+    def _refresh_stats(self) -> None:
+        for field, stats in self._compute_stats().items():
+            self._set_meta(field, json.dumps(stats.__dict__))
+
     def refresh_stats(self) -> None:
         """Store each field's row count, average length and average idf (``idf``'s floor) after a change."""
         with self._lock:

@@ -112,15 +112,17 @@ class KeywordIndex(KeywordRanking):
         with self._lock:
             return {d: (f, s) for d, f, s in self.db.execute("select doc_id, fingerprint, source_path from docs")}
 
-    def _refresh_stats(self) -> None:
+    def _compute_stats(self) -> dict[str, FieldStats]:
+        """Each field's row count, average length and average idf (``idf``'s floor), from the tables."""
+        stats = {}
         for field, column, vocab in (("body", "length", "body_vocab"), ("heading", "heading_length", "heading_vocab")):
             n, length = self.db.execute(f"select count(*), coalesce(sum({column}), 0) from chunks").fetchone()
             total, words = 0.0, 0
             for (df,) in self.db.execute(f"select doc from {vocab}"):
                 total += math.log(n - df + 0.5) - math.log(df + 0.5)
                 words += 1
-            stats = FieldStats(n, length / n if n else 0.0, total / words if words else 0.0)
-            self._set_meta(field, json.dumps(stats.__dict__))
+            stats[field] = FieldStats(n, length / n if n else 0.0, total / words if words else 0.0)
+        return stats
 
     def _forget(self) -> None:
         self._chunks.clear()
