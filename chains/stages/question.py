@@ -80,16 +80,33 @@ async def remember(guide: OncoGuide, turn: Turn) -> Reply | None:
 
 async def steer(guide: OncoGuide, turn: Turn) -> Reply | None:
     """Which cancer the question is about: the one it names, else the last one the conversation named or chose,
-    else the patient's, else the deployment's. Unknown stays unknown: ``which_cancer`` may ask."""
+    else the patient's, else one its tests, operations or medicines point to, else the deployment's. A pointer
+    ("herceptin", "a colonoscopy") never overrides a cancer the conversation knows. Unknown stays unknown:
+    ``which_cancer`` may ask."""
     catalogue, state = cancer_types(), turn.state
-    named = catalogue.first_mentioned(turn.question) or catalogue.first_mentioned(turn.standalone)
+
+    def named_in(text: str, signals: bool) -> str | None:
+        found = catalogue.first_mentioned(text, signals=signals)
+        return found.id if found else None
+
+    named = named_in(turn.question, False) or named_in(turn.standalone, False)
     if named is not None:
-        turn.cancer_type = state.cancer_focus = named.id
-    if turn.cancer_type is not None:
+        turn.cancer_type = state.cancer_focus = named
+    if turn.cancer_type is not None:  # named, or chosen from the "which cancer?" buttons
         return None
-    earlier = next((t for past in reversed(turn.history) if (t := catalogue.first_mentioned(past))), None)
+    earlier = next((t for past in reversed(turn.history) if (t := named_in(past, False))), None)
     own = catalogue.get(state.profile.cancer_type) or (catalogue.get("breast") if state.profile.receptors else None)
-    turn.cancer_type = ((earlier.id if earlier else None) or state.cancer_focus or (own.id if own else None)) or (
-        guide.settings.default_cancer_type or None
+    known = earlier or state.cancer_focus or (own.id if own else None)
+    if known is not None:
+        turn.cancer_type = known
+        return None
+    pointed = (
+        named_in(turn.question, True)
+        or named_in(turn.standalone, True)
+        or next((t for past in reversed(turn.history) if (t := named_in(past, True))), None)
     )
+    if pointed is not None:
+        turn.cancer_type = state.cancer_focus = pointed
+        return None
+    turn.cancer_type = guide.settings.default_cancer_type or None
     return None

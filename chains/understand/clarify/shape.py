@@ -141,8 +141,8 @@ def ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[bool
         return False, last  # "whats each drug actually for"
     if last == "like" and "what" in clause and set(clause) & WORDS["copulas"]:
         return False, last  # "what are the side effects like"
-    if (last, previous) in {("other", "the"), ("while", "a"), ("be", "to")} and (fronted or last != "be"):
-        return False, last  # "i get the other", "for a while", "what does it mean if it turns out to be"
+    if f"{previous} {last}" in WORDS["complete_bigrams"] and (fronted or previous != "to"):
+        return False, last  # "i get the other", "for a while", "leave him be", "…if it turns out to be"
     if last in WH_WORDS and previous in WORDS["knowing_words"]:
         return False, last  # "the doctors won't tell me which", "not sure which", "no idea why"
     if last == "for" and "how long" in " ".join(clause):
