@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from chains.text.rules import load_rules
+from chains.understand.clarify.words import PERSONAL_THEY
 from chains.understand.memory import ConversationState, Rewrite
 from chains.understand.referents import DUMMY_IT, STRONG_KINDS, TREATMENT_PROPERTY, needs_referent, substitute_referent
 from chains.understand.vocabulary import Vocabulary
@@ -67,6 +68,18 @@ _MEDICINE_WORDS = _BOOK["medicine_words"]
 _WHOLE_PLAN = _BOOK["whole_plan"]
 _ELLIPTICAL_OPENER = _BOOK["elliptical_opener"]
 _PROPERTY_WORDS = frozenset(_BOOK.tables["words"]["property_words"])
+_PEOPLE_POINTERS = frozenset(_BOOK.tables["words"]["people_pointers"])
+_STATEMENT_POINTER = _BOOK["statement_pointer"]
+_POINTER = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|theirs|those|these)\b", re.I)
+
+
+def _points_at_people_or_a_statement(message: str) -> bool:
+    """The message's first pointer is a person ("prepare them", "they started him on…": the care team) or what
+    the last message said as a whole ("does that mean…"): nothing to put in its place."""
+    if _STATEMENT_POINTER.search(message) or PERSONAL_THEY.search(message):
+        return True
+    pointer = _POINTER.search(DUMMY_IT.sub(lambda m: " " * len(m.group(0)), message))
+    return pointer is not None and pointer.group(0).lower() in _PEOPLE_POINTERS
 
 
 def _names_own_topic(message: str) -> bool:
@@ -125,6 +138,8 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
     named = {m.canonical for m in vocabulary.find_entities(message)}
     focus = [f for f in state.focus if f not in named]
     if not needs_referent(message, vocabulary):
+        if previous and _STATEMENT_POINTER.search(message):  # "does that mean i can skip the capecitabine?"
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         if named and focus and _COMBINATION.search(message):
             standalone = _COMBINATION.sub(lambda m: f"{m.group(1)} {focus[-1]}", message, count=1)
             return Rewrite(standalone, focus[-1], False)
@@ -145,6 +160,11 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
             # "will it get better once chemo stops?" after asking about chemo brain: "it" is the previous topic
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         if previous and not named and _is_follow_up(message, vocabulary):
+            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+        return Rewrite(message, None, False)
+    if _points_at_people_or_a_statement(message):
+        # "how do i prepare them for the future", "what treatment will they give him", "does that mean i can skip…"
+        if previous:
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         return Rewrite(message, None, False)
     if previous and (_WHOLE_PLAN.search(message) or _names_own_topic(message)):

@@ -39,6 +39,17 @@ CASES = [
     ("what is a mammaprint test", "and if my result is low risk does that mean i can skip chemo?",
      ["mammaprint"], ["oncotype"]),
     ("whats chemo brain", "does it ever go away", ["chemo brain"], []),
+    # people and whole statements are not replaced by a medicine or the disease (set 7's second turns)
+    ("im 35 with metastatic breast cancer and my kids are 3 and 6",
+     "how do i prepare them for the future without terrifying them?", ["prepare them", "my kids"],
+     ["prepare metastatic"]),
+    ("dad just diagnosed with small cell lung cancer, extensive stage", "what treatment will they give him",
+     ["will they give", "small cell"], ["stage give"]),
+    ("had chemo before surgery and the surgeon said there was no cancer left",
+     "so does that mean i can skip the radiotherapy and the capecitabine tablets?", ["following up on", "no cancer left"],
+     ["does surgery mean", "does capecitabine mean"]),
+    ("me and my husband havent been intimate since my mastectomy", "how do other women get past that?",
+     ["get past that", "intimate"], ["past surgery", "past mastectomy"]),
 ]  # fmt: skip
 
 
