@@ -17,6 +17,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import scipy.sparse as sp
+import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
@@ -31,10 +32,12 @@ CANDIDATES_DIR = TRAINING_DIR / "candidates"  # labelled, not trained on by defa
 
 
 def read_training(extra: dict[Path, float] | None = None) -> list[dict]:
-    """Every training file's messages, each with its author (the file) and weight (1, or as given for an
-    ``extra`` file such as a candidate)."""
+    """Every training file's messages, each with its author (the file) and weight (``training/weights.yaml``,
+    else 1; or as given for an ``extra`` file such as a candidate)."""
     rows = []
-    files = [(path, 1.0) for path in sorted(TRAINING_DIR.glob("*.jsonl"))] + sorted((extra or {}).items())
+    weights = yaml.safe_load((TRAINING_DIR / "weights.yaml").read_text(encoding="utf-8")) or {}
+    files = [(path, float(weights.get(path.stem, 1.0))) for path in sorted(TRAINING_DIR.glob("*.jsonl"))]
+    files += sorted((extra or {}).items())
     for path, weight in files:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -143,7 +146,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="FILE[:WEIGHT]",
-        help="also train on a labelled file (e.g. training/candidates/answer_sets.jsonl:0.25), weight 1 unless given",
+        help="also train on a labelled file (e.g. training/candidates/author15.jsonl:0.5), weight 1 unless given",
     )
     args = parser.parse_args()
     extra = {}
