@@ -7,8 +7,9 @@ thread loses its source cards. ``ONCOGUIDE_FILE_STORE`` chooses the client:
 - ``local`` (default): files under ``<data_dir>/files``, served back by this app at ``/oncoguide/files/…``
   through links signed with the deployment's secret that expire (as an object store's presigned links do),
   so only the patient whose thread it is, who is given the link with the thread, can read them;
-- ``s3``: the bucket ``ONCOGUIDE_FILE_STORE_BUCKET`` through Chainlit's own S3 client (``boto3``, installed
-  by the deployment that uses it; credentials from the usual AWS_* environment);
+- ``s3``: the bucket ``ONCOGUIDE_FILE_STORE_BUCKET`` through Chainlit's own S3 client, mended in
+  ``chains/ui/s3_store.py`` (``boto3``, installed by the deployment that uses it; region, credentials and
+  any S3-compatible endpoint from the usual AWS_* environment: ``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``);
 - ``none``: elements are not kept.
 """
 
@@ -113,10 +114,10 @@ def storage_client(settings: Settings) -> BaseStorageClient | None:
         if not settings.file_store_bucket:
             raise ValueError("ONCOGUIDE_FILE_STORE=s3 needs ONCOGUIDE_FILE_STORE_BUCKET")
         try:
-            from chainlit.data.storage_clients.s3 import S3StorageClient
+            from chains.ui.s3_store import S3FileStore
         except ImportError as exc:  # boto3 is not part of the default install
             raise RuntimeError("ONCOGUIDE_FILE_STORE=s3 needs boto3: pip install boto3") from exc
-        return S3StorageClient(bucket=settings.file_store_bucket)
+        return S3FileStore(bucket=settings.file_store_bucket)
     from chainlit.config import config
 
     public_url = os.environ.get("CHAINLIT_URL", "").rstrip("/") + config.run.root_path

@@ -54,6 +54,47 @@ def server(request, indexed_kb, settings, tmp_path_factory) -> Iterator[tuple[st
         yield base_url, request.param
 
 
+# The profile panel ("What I know about you") slides in from the right edge over 300 ms; its text counts as
+# visible from the first frame, off screen. This resolves once the slide is over.
+PANEL_SETTLED_JS = """() => {
+  const content = document.querySelector('#side-view-content');
+  const mover = content && content.closest('.transition-transform');
+  if (!mover) return false;
+  const t = getComputedStyle(mover).transform;
+  return (t === 'none' || t === 'matrix(1, 0, 0, 1, 0, 0)') && mover.getAnimations().length === 0;
+}"""
+
+# Every line of the panel's text outside the panel's card or the window, and every box whose content is
+# wider than it (text cut at its edge).
+PANEL_OVERFLOW_JS = """() => {
+  const card = document.querySelector('#side-view-content').parentElement;
+  const box = card.getBoundingClientRect();
+  const out = [];
+  const walker = document.createTreeWalker(card, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    for (const r of range.getClientRects()) {
+      if (r.left < Math.max(box.left, 0) - 1 || r.right > Math.min(box.right, innerWidth) + 1)
+        out.push(`"${n.textContent.trim().slice(0, 40)}" spans x ${r.left | 0}-${r.right | 0}; `
+          + `the panel ${box.left | 0}-${box.right | 0}, the window 0-${innerWidth}`);
+    }
+  }
+  for (const e of [card, ...card.querySelectorAll('*')])
+    if (e.clientWidth && e.scrollWidth > e.clientWidth + 1)
+      out.push(`${e.tagName}.${e.className} is ${e.scrollWidth}px of content in ${e.clientWidth}px`);
+  return out;
+}"""
+
+
+def assert_panel_text_inside(page: Page) -> None:
+    """The profile panel has finished opening and all of its text is inside it and the window."""
+    page.wait_for_function(PANEL_SETTLED_JS, timeout=15_000)
+    outside = page.evaluate(PANEL_OVERFLOW_JS)
+    assert not outside, "the profile panel's text is cut off:\n" + "\n".join(outside)
+
+
 def sign_in(page: Page, base_url: str) -> None:
     """Sign in and wait for the chat; the form is filled again if the page re-rendered it meanwhile."""
     page.goto(base_url)
@@ -158,6 +199,7 @@ def test_a_resumed_thread_looks_as_it_did(server: tuple[str, str], browser: Brow
             # The panel is one tap away, with the facts.
             page.locator(ASSISTANT).last.get_by_role("button", name="What I know about you").click()
             expect(page.get_by_text(re.compile(r"^Your current treatment with ribociclib"))).to_be_visible()
+            assert_panel_text_inside(page)  # the screenshot shows the panel open, not sliding in
             screenshot(page, f"14-resumed-history-{backend}-desktop")
 
             # A related question still asks, in the same thread, answered with what it knows about the patient.
@@ -201,5 +243,39 @@ def test_threads_opened_with_the_same_question_get_distinct_names(server: tuple[
             history = page.locator('a[href*="/thread/"]')
             expect(history.filter(has_text=f"{title} (2)")).to_have_count(1)
             expect(history.filter(has_text=re.compile(f"^{re.escape(title)}$"))).to_have_count(1)
+    finally:
+        context.close()
+
+
+LONG_PROFILE_STATEMENT = (
+    "My breast cancer is ER-positive, HER2-negative, PR-positive and oligometastatic, I have been on ribociclib "
+    "for 14 months and also chemotherapy, and I had neutropenia"
+)
+
+
+def test_profile_panel_text_fits_beside_the_history(server: tuple[str, str], browser: Browser) -> None:
+    """At 1280x800 with the past chats open, every line of "What I know about you" is inside the panel and the
+    window once it has opened (issue 14). The panel slides in from the right edge; its text counts as visible
+    from the first frame of that, which a screenshot showed as text cut off."""
+    server, backend = server
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        with scenario(page, f"14-profile-panel-history-{backend}-desktop"):
+            sign_in(page, server)
+            ask(page, LONG_PROFILE_STATEMENT)
+            expect(page).to_have_url(re.compile(r"/thread/"))
+            expect(page.locator('a[href*="/thread/"]').first).to_be_visible()  # the past chats are open
+            # A tap while the page re-renders for the newly saved thread can be lost: tap again until it opens.
+            facts = page.get_by_text(re.compile(r"^Side effects you mentioned"))
+            for _ in range(3):
+                page.locator(ASSISTANT).last.get_by_role("button", name="What I know about you").click()
+                try:
+                    expect(facts).to_be_visible(timeout=5_000)
+                    break
+                except AssertionError:
+                    continue
+            expect(facts).to_be_visible()
+            assert_panel_text_inside(page)
     finally:
         context.close()

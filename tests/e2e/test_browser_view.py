@@ -533,3 +533,45 @@ def test_a_pathology_line_proposes_its_tumour_type_and_grade(server: str, deskto
         expect(proposal).to_contain_text("invasive ductal carcinoma, grade 2")
         expect(proposal).to_contain_text("ER-positive")
         expect(proposal.get_by_role("button", name="Yes, add these")).to_be_visible()
+
+
+# Every message bubble on screen with no text and nothing in it (a file, an image, a button): the empty grey
+# bubble Chainlit drew under a file sent without words. A bubble hidden by the page has no client rects.
+EMPTY_BUBBLES_JS = """() => [...document.querySelectorAll('[data-step-type] .message-content')]
+  .filter((e) => e.getClientRects().length > 0)
+  .filter((e) => !e.innerText.trim() && !e.querySelector('img, svg, a, button, iframe, video, audio, canvas'))
+  .map((e) => e.closest('[data-step-type]').getAttribute('data-step-type') + ': ' + e.outerHTML.slice(0, 160))"""
+
+
+def test_a_record_sent_without_words_leaves_no_empty_bubble(server: str, desktop: Page, tmp_path: Path) -> None:
+    """Item 10: the file shows, then the proposal; no empty grey bubble under the file."""
+    page = desktop
+    record = tmp_path / "pathology.txt"
+    record.write_text("Invasive ductal carcinoma, grade 2. ER positive, PR positive, HER2 negative.\n")
+    with scenario(page, "14-upload-no-empty-bubble-desktop"):
+        open_chat(page, server)
+        page.locator("#upload-button-input").set_input_files(str(record))
+        expect(page.get_by_role("button", name="Remove the attached file")).to_be_visible()
+        expect(page.locator("#chat-submit")).to_be_enabled()
+        page.locator("#chat-submit").click()
+        sent = page.locator('[data-step-type="user_message"]').last
+        expect(sent.get_by_text("pathology.txt")).to_be_visible(timeout=30_000)
+        expect(assistant_messages(page).filter(has_text="I found")).to_have_count(1, timeout=60_000)
+        assert not page.evaluate(EMPTY_BUBBLES_JS), f"empty message bubbles: {page.evaluate(EMPTY_BUBBLES_JS)}"
+
+
+def test_a_chosen_completion_is_not_a_fact_about_the_patient(server: str, desktop: Page) -> None:
+    """Item 2: choosing "neutropenia" to finish "…for example neutr" asks about neutropenia; it does not tell
+    OncoGuide that the patient has it. With nothing said about themselves, the answer offers no profile: an answer that
+    changed the profile carries "What I know about you" under it."""
+    page = desktop
+    with scenario(page, "14-completion-not-a-fact-desktop"):
+        open_chat(page, server)
+        question = ask(page, CUT_OFF)
+        before = assistant_messages(page).count()
+        question.get_by_role("button", name=re.compile(r"^neutropenia$", re.IGNORECASE)).click()
+        answer = assistant_messages(page).nth(before)
+        expect(answer).to_contain_text("[1]", timeout=60_000)
+        expect(page.locator("#stop-button")).to_have_count(0, timeout=60_000)
+        expect(page.get_by_role("button", name="What I know about you")).to_have_count(0)
+        expect(page.get_by_text("Side effects you mentioned")).to_have_count(0)

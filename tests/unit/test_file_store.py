@@ -1,4 +1,4 @@
-"""The local file store behind resumed threads' source cards, step times and thread names (issue 14).
+"""The local and S3 file stores behind resumed threads' source cards, step times and thread names (issue 14).
 
 Fast checks with no server: the browser test (tests/e2e/test_browser_resume.py) shows the whole of it working.
 """
@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import httpx
 import pytest
 
-from chains.ui.file_store import ROUTE, LocalFileStore, link_is_valid
+from chains.settings import Settings
+from chains.ui.file_store import ROUTE, LocalFileStore, link_is_valid, storage_client
 from chains.ui.persistence import step_time, thread_title
+from tests.conftest import free_port
 
 
 @pytest.fixture
@@ -69,3 +73,66 @@ def test_thread_names_are_short_and_distinct() -> None:
     assert thread_title(question, {"What does HER2-low…"}) == "What does HER2-low… (2)"
     assert thread_title(question, {"What does HER2-low…", "What does HER2-low… (2)"}) == "What does HER2-low… (3)"
     assert thread_title("Is it hereditary?", set()) == "Is it hereditary?"
+
+
+# The S3 store (ONCOGUIDE_FILE_STORE=s3) against moto's S3 server on 127.0.0.1; the browser test
+# (tests/e2e/test_browser_s3.py) shows resumed source cards read from it.
+
+
+@pytest.fixture
+def s3_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's S3 server with a bucket, and the AWS environment pointing at it; yields the endpoint."""
+    boto3 = pytest.importorskip("boto3", reason="boto3 and moto are dev requirements: make setup-dev")
+    moto_server = pytest.importorskip("moto.server", reason="boto3 and moto are dev requirements: make setup-dev")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "unit-test",
+        "AWS_SECRET_ACCESS_KEY": "unit-test-secret",
+        "AWS_DEFAULT_REGION": "eu-west-2",
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    }.items():
+        monkeypatch.setenv(name, value)
+    try:
+        httpx.post(f"{endpoint}/moto-api/reset")  # moto keeps its buckets per process, across servers
+        boto3.client("s3").create_bucket(Bucket="cards", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+        yield endpoint
+    finally:
+        server.stop()
+
+
+def s3_settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, file_store="s3", file_store_bucket="cards")
+
+
+def test_s3_store_keeps_a_card_and_reads_it_back_through_a_v4_link(s3_env: str, tmp_path: Path) -> None:
+    store = storage_client(s3_settings(tmp_path))
+    key = "user-1/element-1/[1] Ribociclib (Kisqali)"
+    uploaded = asyncio.run(store.upload_file(key, "Sections used: Side effects", mime="text/plain"))
+    # Chainlit's client stored https://<bucket>.s3.amazonaws.com/<key>, wrong for any other endpoint.
+    assert uploaded == {"object_key": key, "url": ""}
+    url = asyncio.run(store.get_read_url(key))
+    assert url.startswith(s3_env + "/cards/"), url
+    query = parse_qs(urlsplit(url).query)
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"] and "/eu-west-2/s3/" in query["X-Amz-Credential"][0]
+    response = httpx.get(url)
+    assert response.status_code == 200 and response.text == "Sections used: Side effects"
+    assert response.headers["content-type"] == "text/plain"
+    assert asyncio.run(store.delete_file(key))
+    assert httpx.get(asyncio.run(store.get_read_url(key))).status_code == 404
+
+
+def test_s3_store_closes_cleanly(s3_env: str, tmp_path: Path) -> None:
+    """The data layer awaits close() at shutdown; Chainlit's client awaited boto3's plain close() and failed."""
+    asyncio.run(storage_client(s3_settings(tmp_path)).close())
+
+
+def test_s3_store_without_a_region_stops_the_app(s3_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with pytest.raises(ValueError, match="AWS_DEFAULT_REGION"):
+        storage_client(s3_settings(tmp_path))
