@@ -26,7 +26,7 @@ LEARN_MORE = "where to learn more"
 NOT_ANSWER_TEXT = {STATUS, WHEN_TO_CALL, QUESTIONS, LEARN_MORE}
 PASSAGE_WEIGHT = 1.0  # the passage's cosine: the page is about the question
 FIT_WEIGHT = 1.0  # the sentence's own cosine: the sentence says what was asked
-FIT_FLOOR = 0.35  # a supporting sentence this close to the question in meaning is never filler
+FIT_FLOOR = 0.45  # a supporting sentence this close to the question in meaning is never filler
 FIT_MARGIN = 0.15  # otherwise it must be within this of the lead sentence's fit
 DOC_RANK_WEIGHT = 0.05  # per place a sentence's page ranks below the best page
 BACKGROUND_WORD_SHARE = 0.5  # a background word's weight against a word of the asking clauses
@@ -202,10 +202,19 @@ class SentenceSelector:
         # names it, at most COVERAGE_UNITS more.
         covered = set().union(*(u.tokens for u in units))
         added = 0
-        for token in dict.fromkeys(bm25_tokens(ask) + bm25_tokens(question)):  # the asking part first
+        floor = min(FIT_FLOOR, units[0].fit - FIT_MARGIN) if units and question_vector is not None else -1.0
+        lead_docs = {u.doc_id for u in units[:LEAD_UNITS]}  # from the pages that answer, as supporting sentences are
+        for token in dict.fromkeys(bm25_tokens(ask)):  # the asking part only: background words are not asked about
             if added >= COVERAGE_UNITS or token in covered or self.kb.idf(token) < COVERAGE_IDF:
                 continue
-            best = next((u for _, u in scored if token in u.tokens and u not in units), None)
+            best = next(
+                (
+                    u
+                    for _, u in scored
+                    if token in u.tokens and u not in units and u.fit >= floor and u.doc_id in lead_docs
+                ),
+                None,
+            )
             if best is not None:
                 units.append(best)
                 covered |= best.tokens

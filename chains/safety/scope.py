@@ -29,6 +29,7 @@ ADVICE_LIMIT_NOTES: dict[str, str] = RULES.tables["advice_limit_notes"]
 class ScopeResult:
     out_of_scope: bool
     injection: bool
+    off_topic_words_only: bool  # turned away only for off-topic words ("golf"), not injection or illicit requests
     advice_limits: tuple[str, ...]  # "dosing", "directive", "lab_interpretation"
 
 
@@ -49,4 +50,9 @@ def assess_scope(message: str) -> ScopeResult:
     else:
         out_of_scope = off_topic or illicit
     limits = [name for name in ("dosing", "directive", "lab_interpretation") if RULES[name].search(text)]
-    return ScopeResult(out_of_scope=out_of_scope, injection=injection, advice_limits=tuple(limits))
+    return ScopeResult(
+        out_of_scope=out_of_scope,
+        injection=injection,
+        off_topic_words_only=out_of_scope and not (injection or illicit),
+        advice_limits=tuple(limits),
+    )

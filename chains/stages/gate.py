@@ -20,6 +20,7 @@ from chains.types import Reply
 from chains.understand.language import check_language
 from chains.understand.profile.extract import extract_profile
 from chains.understand.profile.facts import PatientProfile
+from chains.understand.referents import needs_referent
 
 if TYPE_CHECKING:
     from chains.pipeline import OncoGuide
@@ -107,10 +108,15 @@ def _names_care(guide: OncoGuide, text: str) -> bool:
 async def scope(guide: OncoGuide, turn: Turn) -> Reply | None:
     """Off-topic requests and injection attempts (rules), and an opening message the on-topic classifier reads as
     not about cancer care at all. A reply to OncoGuide's own question, a message naming a cancer, a medicine or
-    an oncology word, and a follow-up in a conversation already about cancer are never turned away by it (the
-    retrieval stage still says so when the library has nothing)."""
+    an oncology word, and a follow-up in a conversation already about cancer are never turned away by it, nor by
+    the off-topic word rules (the retrieval stage still says so when the library has nothing)."""
     assert turn.scope is not None
     opening = not turn.history  # the conversation's first message: later ones follow what was said
+    follow_up = not opening and needs_referent(turn.text, guide.vocabulary)  # "is it worth it at his age?"
+    if follow_up and turn.scope.off_topic_words_only and _names_care(guide, " ".join(turn.history)):
+        # "is it worth it at his age? he still plays golf" after his pancreatic cancer: a follow-up pointing back
+        # in a conversation about cancer is answered ("who won the golf?" is still turned away)
+        turn.scope = replace(turn.scope, out_of_scope=False, off_topic_words_only=False)
     ask_model = opening and not turn.scope.out_of_scope and turn.state.pending is None
     if ask_model and not _names_care(guide, turn.text) and await asyncio.to_thread(guide.topic.is_off_topic, turn.text):
         turn.scope = replace(turn.scope, out_of_scope=True)

@@ -799,3 +799,13 @@ async def test_emergency_never_reaches_the_model(llm_guide, misbehaving_llm, set
     reply, _, tokens = await ask_llm(llm_guide, "I have a fever of 38.5 and I'm on chemo, what should I do?")
     assert reply.kind == "emergency" and not tokens and misbehaving_llm.requests == []
     assert settings.emergency_number in reply.text
+
+
+async def test_a_follow_up_with_an_everyday_word_is_answered_but_a_new_off_topic_request_is_not(guide) -> None:
+    """ "golf" is an off-topic word, but "is it worth it at his age? he still plays golf" after his pancreatic cancer
+    points back at the treatment (set 7's reader saw it turned away); "who won the golf" is still out of scope."""
+    state = guide.new_state("golf-follow-up")
+    await guide.respond(state, "my dad has pancreatic cancer that cant be operated on, they're offering folfirinox")
+    reply = await guide.respond(state, "is it worth it at his age? hes 74 but still plays golf twice a week")
+    assert reply.kind == "answer", reply.text[:200]
+    assert (await guide.respond(state, "who won the golf last night")).kind == "out_of_scope"
