@@ -88,6 +88,17 @@ async def test_a_cancer_the_library_lacks_gets_an_honest_note_and_where_to_read(
     assert "https://www.cancer.gov/types/thyroid" in reply.text
 
 
+async def test_a_general_question_about_a_cancer_the_library_lacks_is_answered_from_the_general_pages(guide) -> None:
+    """Set 9's reader saw "whats the difference between a ct and a pet scan? … for oesophageal cancer" refused: a
+    scan is the same for every cancer, so the general pages answer it, after the note."""
+    reply = await guide.respond(
+        guide.new_state("scans"),
+        "whats the difference between a ct and a pet scan? my dads having both for oesophageal cancer",
+    )
+    assert "does not cover oesophageal" in reply.text and "could not find" not in reply.text
+    assert reply.sources and "PET" in reply.text
+
+
 async def test_a_breast_clinic_deployment_reads_unnamed_questions_as_breast(breast_clinic_guide) -> None:
     reply = await breast_clinic_guide.respond(
         breast_clinic_guide.new_state("clinic"), "what are the treatment options?"
