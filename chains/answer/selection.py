@@ -202,19 +202,10 @@ class SentenceSelector:
         # names it, at most COVERAGE_UNITS more.
         covered = set().union(*(u.tokens for u in units))
         added = 0
-        floor = min(FIT_FLOOR, units[0].fit - FIT_MARGIN) if units and question_vector is not None else -1.0
-        lead_docs = {u.doc_id for u in units[:LEAD_UNITS]}  # from the pages that answer, as supporting sentences are
-        for token in dict.fromkeys(bm25_tokens(ask)):  # the asking part only: background words are not asked about
+        for token in dict.fromkeys(bm25_tokens(ask) + bm25_tokens(question)):  # the asking part first
             if added >= COVERAGE_UNITS or token in covered or self.kb.idf(token) < COVERAGE_IDF:
                 continue
-            best = next(
-                (
-                    u
-                    for _, u in scored
-                    if token in u.tokens and u not in units and u.fit >= floor and u.doc_id in lead_docs
-                ),
-                None,
-            )
+            best = next((u for _, u in scored if token in u.tokens and u not in units), None)
             if best is not None:
                 units.append(best)
                 covered |= best.tokens
