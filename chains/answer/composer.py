@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 from chains.answer.base import (
@@ -106,8 +107,10 @@ class ComposerEngine(SentenceSelector):
         if learn_more:
             blocks.append("### Where to learn more\n" + "\n".join(f"- {item}" for item in learn_more))
 
-        cited = {u.doc_id for u in lead + detail}
-        sources = [ref for ref in refs.values() if ref.doc_id in cited]
+        used: dict[str, str] = {}  # each cited page's section the answer's first sentence from it came from
+        for unit in lead + detail:
+            used.setdefault(unit.doc_id, unit.heading)
+        sources = [replace(ref, heading=used[ref.doc_id]) for ref in refs.values() if ref.doc_id in used]
         suggestions = related_questions(request, self.kb, exclude={comparable(u.heading) for u in lead})
         return blocks, AnswerDraft(text="", sources=sources, suggestions=suggestions, engine=self.name)
 

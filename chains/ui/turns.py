@@ -42,7 +42,7 @@ def source_elements(reply: Reply, passages: list[Passage]) -> list[cl.Text]:
     for ref in reply.sources:
         headings = [p.heading for p in passages if p.doc_id == ref.doc_id]
         origins = list(next((p.sources for p in passages if p.doc_id == ref.doc_id), ()))
-        body = source_card(ref.heading if not headings else "", headings, origins)
+        body = source_card(ref.heading, headings, origins)  # the section the answer used, and those retrieved
         elements.append(cl.Text(name=f"[{ref.n}] {ref.title}", content=body, display="inline"))
     return elements
 
