@@ -37,21 +37,30 @@ MESSAGES_JS = """() => [...document.querySelectorAll('[data-step-type="user_mess
     + (e.querySelector('.message-content') || e).innerText.trim().replace(/\\s+/g, ' ').slice(0, 90))"""
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def server(request, indexed_kb, settings, tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """A signed-in server on SQLite or on a throwaway PostgreSQL; yields its URL and the backend's name."""
-    data_dir = tmp_path_factory.mktemp(f"resume-{request.param}")
+def signed_in_server(
+    request, settings, tmp_path_factory, name: str, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """A server with USER's account, on SQLite or (``request.param == "postgres"``) a throwaway PostgreSQL;
+    yields its URL and the backend's name. The body of the browser modules' ``server`` fixtures."""
+    data_dir = tmp_path_factory.mktemp(f"{name}-{request.param}")
     link_index(settings, data_dir)
     env = {
         "ONCOGUIDE_AUTH": "password",
         "ONCOGUIDE_DATA_DIR": str(data_dir),
         "ONCOGUIDE_USERS": f"{USER}:{hash_password(PASSWORD)}",
-        "CHAINLIT_AUTH_SECRET": "oncoguide-resume-test-secret-0123456789abcdef",
+        "CHAINLIT_AUTH_SECRET": f"oncoguide-{name}-test-secret-0123456789abcdef",
+        **(extra_env or {}),
     }
     if request.param == "postgres":
         env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
-    with chainlit_server(extra_env=env, log_name=f"chainlit-resume-{request.param}") as base_url:
+    with chainlit_server(extra_env=env, log_name=f"chainlit-{name}-{request.param}") as base_url:
         yield base_url, request.param
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request, indexed_kb, settings, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """A signed-in server on SQLite or on a throwaway PostgreSQL; yields its URL and the backend's name."""
+    yield from signed_in_server(request, settings, tmp_path_factory, "resume")
 
 
 # The profile panel ("What I know about you") slides in from the right edge over 300 ms; its text counts as

@@ -21,13 +21,11 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from chains.ui.users import hash_password
-from tests.conftest import free_port, link_index
+from tests.conftest import free_port
 from tests.e2e import test_browser as shared
 from tests.e2e.test_browser import ASSISTANT, scenario, screenshot
-from tests.e2e.test_browser_resume import DESKTOP, PASSWORD, USER, ask, sign_in
+from tests.e2e.test_browser_resume import DESKTOP, ask, sign_in, signed_in_server
 from tests.e2e.test_postgres import postgres_url  # noqa: F401  (the throwaway PostgreSQL fixture)
-from tests.server import chainlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -68,23 +66,14 @@ def _credentials() -> dict[str, str]:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def server(request, indexed_kb, settings, s3_endpoint: str, tmp_path_factory) -> Iterator[tuple[str, str]]:
     """A signed-in server keeping its elements in the moto bucket; yields its URL and the database's name."""
-    data_dir = tmp_path_factory.mktemp(f"s3-{request.param}")
-    link_index(settings, data_dir)
-    env = {
-        "ONCOGUIDE_AUTH": "password",
-        "ONCOGUIDE_DATA_DIR": str(data_dir),
-        "ONCOGUIDE_USERS": f"{USER}:{hash_password(PASSWORD)}",
-        "CHAINLIT_AUTH_SECRET": "oncoguide-s3-test-secret-0123456789abcdef",
+    store = {
         "ONCOGUIDE_FILE_STORE": "s3",
         "ONCOGUIDE_FILE_STORE_BUCKET": BUCKET,
         "AWS_ENDPOINT_URL": s3_endpoint,
         "AWS_DEFAULT_REGION": "eu-west-2",
         **FAKE_AWS,
     }
-    if request.param == "postgres":
-        env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
-    with chainlit_server(extra_env=env, log_name=f"chainlit-s3-{request.param}") as base_url:
-        yield base_url, request.param
+    yield from signed_in_server(request, settings, tmp_path_factory, "s3", store)
 
 
 def objects(endpoint: str) -> dict[str, bytes]:
