@@ -7,12 +7,15 @@ by the keyword index's IDF, its heading, its place), the best two to lead and th
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
-from chains.answer.units import LEAD_IN_WORDS, SUBJECTLESS, Unit, asking_vector
+from chains.answer.ranking import AnswerRanker, default_ranker, feature_matrix
+from chains.answer.units import LEAD_IN_WORDS, STUDY_TALK, SUBJECTLESS, Unit, asking_vector
 from chains.prompts import question_kind
 from chains.retrieval.bm25 import bm25_tokens
+from chains.retrieval.embeddings import embed_text
 from chains.retrieval.knowledge_base import KnowledgeBase
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
@@ -47,17 +50,42 @@ LIST_ITEMS = 6  # a leading list is given with at most this many of its items
 MORE_DETAIL = "*More detail:*"  # parts a leading list from the supporting sentences
 COVERAGE_IDF = 2.5  # question words this rare must appear in the answer when the passages have them
 ORDER_WEIGHT = 0.01  # a section's opening sentences say what it is about
+LEAD_MAX_WORDS = 45  # a longer sentence or paragraph-long bullet never opens the answer
+RELATIVE_SIGNALS = ("passage", "fit", "words", "fit_ask")
+OFF_LIMIT = 0.6  # with the ranker: a sentence this likely off the point is filler (chosen on out-of-fold selections)
+
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
 def comparable(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate sentence with its score, and the ranker's chance that it is about something else (None when
+    scored by hand)."""
+
+    score: float
+    unit: Unit
+    off: float | None = None
+
+
+def quotable(unit: Unit) -> bool:
+    """Whether the unit reads on its own as an answer's sentence."""
+    if SUBJECTLESS.match(unit.text) and not unit.lead_in:
+        return False  # quoted alone it points at nothing
+    # a short list item without its (long) introduction: "Fractures and bone pain."
+    return not (unit.lead_in and unit.standalone() == unit.text and len(unit.text.split()) < FRAGMENT_WORDS)
+
+
 class SentenceSelector:
     """Picks, from the retrieved passages, the sentences that answer the question (deterministic)."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, ranker: AnswerRanker | None = None) -> None:
         self.kb = kb
+        self.ranker = ranker if ranker is not None else default_ranker()
         self._sections_of: dict[str, dict[str, str]] = {}  # the index is fixed for the process: join once
 
     def _sections(self, doc_id: str) -> dict[str, str]:
@@ -74,10 +102,11 @@ class SentenceSelector:
         doc_rank: dict[str, int] = {}
         units: list[Unit] = []
         key_points = self._key_points_chunks(passages[0].doc_id) if passages else []
-        fits = self._fits([*key_points, *(p.chunk_id for p in passages)], question_vector)
+        fits = self._fits_and_vectors([*key_points, *(p.chunk_id for p in passages)], question_vector)
         if passages:  # the best document's key points: its own summary sentences compete too
             top = passages[0]
             for order, text in enumerate(split_units(self._sections(top.doc_id).get(KEY_POINTS, ""))):
+                fit, vector = fits.get(text, (0.0, None))
                 units.append(
                     Unit(
                         text,
@@ -86,7 +115,8 @@ class SentenceSelector:
                         top.similarity,
                         0,
                         order,
-                        fit=fits.get(text, 0.0),
+                        fit=fit,
+                        vector=vector,
                         title=top.title,
                     )
                 )
@@ -98,7 +128,7 @@ class SentenceSelector:
             announcing = {lead_in for _, lead_in in pairs}  # a list's introduction is said with its items
             for order, (text, lead_in) in enumerate(pairs):
                 if len(text.split()) >= 4 and not text.endswith(":") and text not in announcing:
-                    fit = fits.get(text, 0.0)
+                    fit, vector = fits.get(text, (0.0, None))
                     units.append(
                         Unit(
                             text,
@@ -109,6 +139,7 @@ class SentenceSelector:
                             order,
                             lead_in,
                             fit,
+                            vector,
                             passage.text,
                         )
                     )
@@ -134,31 +165,61 @@ class SentenceSelector:
 
     def _fits(self, chunk_ids: list[str], question_vector: np.ndarray | None) -> dict[str, float]:
         """Each sentence's cosine similarity to the question, from the vectors written at ingest."""
+        return {text: fit for text, (fit, _) in self._fits_and_vectors(chunk_ids, question_vector).items()}
+
+    def _fits_and_vectors(
+        self, chunk_ids: list[str], question_vector: np.ndarray | None
+    ) -> dict[str, tuple[float, np.ndarray]]:
+        """Each sentence's cosine similarity to the question and its vector, from the vectors written at ingest."""
         if question_vector is None:
             return {}
-        fits: dict[str, float] = {}
+        found: dict[str, tuple[float, np.ndarray]] = {}
         for units in self.kb.unit_vectors(chunk_ids).values():
             for text, vector in units:
-                fits[text] = max(fits.get(text, -1.0), float(vector @ question_vector))
-        return fits
+                fit = float(vector @ question_vector)
+                if text not in found or fit > found[text][0]:
+                    found[text] = (fit, vector)
+        return found
 
-    def _score(self, unit: Unit, rare: dict[str, float], definition: bool) -> float:
-        """``rare``: the question's words with their IDF, those rarer than the commonest (computed once)."""
+    def _signals(self, unit: Unit, rare: dict[str, float], definition: bool, repeated: bool) -> dict[str, float]:
+        """What a sentence is scored by. ``rare``: the question's words with their IDF, those rarer than the
+        commonest (computed once)."""
         norm = sum(rare.values()) or 1.0
         shared = sum(w for t, w in rare.items() if t in unit.context_tokens)
-        heading = any(t in set(bm25_tokens(unit.heading)) for t in rare)
-        score = PASSAGE_WEIGHT * unit.similarity + FIT_WEIGHT * unit.fit + WORD_WEIGHT * min(3.0, 3.0 * shared / norm)
-        score += HEADING_WEIGHT * heading - DOC_RANK_WEIGHT * unit.doc_rank - ORDER_WEIGHT * min(unit.order, 8)
-        score -= LENGTH_WEIGHT * max(0, len(unit.text.split()) - 20)  # long sentences are harder to read
-        if definition and unit.order == 0 and unit.doc_rank == 0 and unit.heading == "Key points":  # its definition
-            score += DEFINITION_WEIGHT
-        return score
+        signals = {
+            "passage": unit.similarity,
+            "fit": unit.fit,
+            "words": min(3.0, 3.0 * shared / norm),
+            "heading": float(any(t in set(bm25_tokens(unit.heading)) for t in rare)),
+            "doc_rank": float(unit.doc_rank),
+            "order": float(min(unit.order, 8)),
+            "length": float(max(0, len(unit.text.split()) - 20)),
+            # its page's definition, when the question asks what something is
+            "definition": float(definition and unit.order == 0 and unit.doc_rank == 0 and unit.heading == "Key points"),
+            "repeated": float(repeated),
+            "key_points": float(unit.heading == "Key points"),
+            "list_item": float(bool(unit.lead_in)),
+            "opening": float(unit.order == 0),  # a section's first sentence says what it is about
+            "study_talk": float(len(STUDY_TALK.findall(unit.text))),
+            "numbers": float(len(NUMBER.findall(unit.text))),
+        }
+        signals["hand_score"] = self._hand_score(signals)
+        return signals
 
-    def select(self, question: str, passages: list[Passage], already_said: str = "") -> tuple[list[Unit], list[Unit]]:
-        """The lead sentences (the answer) and the supporting ones, best first, without repeats.
+    @staticmethod
+    def _hand_score(signals: dict[str, float]) -> float:
+        """The hand-weighted score: used without the ranker, and one of the ranker's features."""
+        score = PASSAGE_WEIGHT * signals["passage"] + FIT_WEIGHT * signals["fit"] + WORD_WEIGHT * signals["words"]
+        score += HEADING_WEIGHT * signals["heading"] - DOC_RANK_WEIGHT * signals["doc_rank"]
+        score -= ORDER_WEIGHT * signals["order"] + LENGTH_WEIGHT * signals["length"]  # long sentences read harder
+        return score + DEFINITION_WEIGHT * signals["definition"] - REPEAT_PENALTY * signals["repeated"]
 
-        A follow-up carried with its previous question ("… (following up on: …)") is scored on its own words,
-        and sentences the patient was just shown are not given again."""
+    def candidate_features(
+        self, question: str, passages: list[Passage], already_said: str = ""
+    ) -> tuple[list[Unit], list[dict[str, float]], np.ndarray | None]:
+        """Every sentence and bullet of the passages with its signals, and the question's vector. A follow-up
+        carried with its previous question ("… (following up on: …)") is scored on its own words, and sentences
+        the patient was just shown score lower."""
         question = question.split(FOLLOW_UP_MARK)[0]
         ask = the_ask(question)  # "can i use aloe vera?" after the background "week 3 of radiotherapy, skin pink"
         question_vector = self._question_vector(question)
@@ -170,33 +231,75 @@ class SentenceSelector:
             if (w := self.kb.idf(t)) > 1.0
         }
         said = comparable(already_said)
+        units = self._candidates(passages, question_vector)
+        signals = [self._signals(u, rare, definition, bool(said) and comparable(u.text) in said) for u in units]
+        if question_vector is not None:  # the asking clauses and the whole message, each on its own
+            ask_vector, whole_vector = embed_text(ask), embed_text(question)
+            for unit, signal in zip(units, signals, strict=True):
+                has = unit.vector is not None
+                signal["fit_ask"] = float(unit.vector @ ask_vector) if has else 0.0
+                signal["fit_whole"] = float(unit.vector @ whole_vector) if has else 0.0
+        else:
+            for signal in signals:
+                signal["fit_ask"] = signal["fit_whole"] = 0.0
+        for name in RELATIVE_SIGNALS:  # how the sentence compares with the best of this question's candidates
+            best = max((signal[name] for signal in signals), default=0.0)
+            for signal in signals:
+                signal[f"{name}_below_best"] = best - signal[name]
+        return units, signals, question_vector
 
-        def score(unit: Unit) -> float:
-            repeated = said and comparable(unit.text) in said
-            return self._score(unit, rare, definition) - (REPEAT_PENALTY if repeated else 0.0)
+    def scored_candidates(self, question: str, passages: list[Passage], already_said: str = "") -> list[Candidate]:
+        """Every candidate sentence with its score, best first: the ranker's when it is shipped and the index has
+        sentence vectors, else the hand score."""
+        units, signals, question_vector = self.candidate_features(question, passages, already_said)
+        if not units:
+            return []
+        if self.ranker is not None and question_vector is not None:
+            grades = self.ranker.grades(feature_matrix(signals, question_vector, [u.vector for u in units]))
+            scores, off = grades.score(), grades.off
+            candidates = [Candidate(float(scores[i]), unit, float(off[i])) for i, unit in enumerate(units)]
+        else:
+            candidates = [
+                Candidate(signal["hand_score"], unit, None) for unit, signal in zip(units, signals, strict=True)
+            ]
+        return sorted(candidates, key=lambda c: -c.score)
 
-        scored = sorted(((score(u), u) for u in self._candidates(passages, question_vector)), key=lambda item: -item[0])
-        chosen: list[tuple[float, Unit]] = []
+    def select(self, question: str, passages: list[Passage], already_said: str = "") -> tuple[list[Unit], list[Unit]]:
+        """The lead sentences (the answer) and the supporting ones, best first, without repeats."""
+        scored = self.scored_candidates(question, passages, already_said)
+        question = question.split(FOLLOW_UP_MARK)[0]
+        ask = the_ask(question)
+        question_vector = self._question_vector(question)
+        chosen: list[Candidate] = []
         seen: set[str] = set()
-        for score, unit in scored:
-            if SUBJECTLESS.match(unit.text) and not unit.lead_in:
-                continue  # quoted alone it points at nothing
-            if unit.lead_in and unit.standalone() == unit.text and len(unit.text.split()) < FRAGMENT_WORDS:
-                continue  # a short list item without its (long) introduction: "Fractures and bone pain."
+        for candidate in scored:
+            unit = candidate.unit
+            if not quotable(unit):
+                continue
             key = comparable(unit.text)
             if key in seen or any(key in s or s in key for s in seen):
                 continue
-            if len(chosen) >= LEAD_UNITS and score < chosen[0][0] - DETAIL_MARGIN:
-                break
-            if question_vector is not None and chosen and unit.fit < min(FIT_FLOOR, chosen[0][1].fit - FIT_MARGIN):
-                continue  # a sentence about something else: filler, however well its page scored
-            if len(chosen) >= LEAD_UNITS and unit.doc_id not in {u.doc_id for _, u in chosen[:LEAD_UNITS]}:
+            if candidate.off is not None:  # the ranker's grades decide what is filler
+                if chosen and candidate.off > OFF_LIMIT:
+                    continue
+                if len(chosen) < LEAD_UNITS and len(unit.standalone().split()) > LEAD_MAX_WORDS:
+                    continue  # the answer opens in a few plain sentences; a long paragraph can only support it
+            else:
+                if len(chosen) >= LEAD_UNITS and candidate.score < chosen[0].score - DETAIL_MARGIN:
+                    break
+                if (
+                    question_vector is not None
+                    and chosen
+                    and unit.fit < min(FIT_FLOOR, chosen[0].unit.fit - FIT_MARGIN)
+                ):
+                    continue  # a sentence about something else: filler, however well its page scored
+            if len(chosen) >= LEAD_UNITS and unit.doc_id not in {c.unit.doc_id for c in chosen[:LEAD_UNITS]}:
                 continue  # supporting sentences come from the documents that answer, not from every page retrieved
             seen.add(key)
-            chosen.append((score, unit))
+            chosen.append(candidate)
             if len(chosen) >= LEAD_UNITS + DETAIL_UNITS:
                 break
-        units = [u for _, u in chosen]
+        units = [c.unit for c in chosen]
         # A rare word of the asking clauses that the passages cover is covered by the answer: a two-part
         # question ("integrative approaches … for example neutrophils") gets both parts, from a sentence that
         # names it, at most COVERAGE_UNITS more.
@@ -205,12 +308,20 @@ class SentenceSelector:
         for token in dict.fromkeys(bm25_tokens(ask) + bm25_tokens(question)):  # the asking part first
             if added >= COVERAGE_UNITS or token in covered or self.kb.idf(token) < COVERAGE_IDF:
                 continue
-            best = next((u for _, u in scored if token in u.tokens and u not in units), None)
+            best = next(
+                (
+                    c.unit
+                    for c in scored
+                    if token in c.unit.tokens and c.unit not in units and (c.off is None or c.off <= OFF_LIMIT)
+                ),
+                None,
+            )
             if best is not None:
                 units.append(best)
                 covered |= best.tokens
                 added += 1
-        lead, detail = units[:LEAD_UNITS], units[LEAD_UNITS:]
+        leading = min(LEAD_UNITS, len(chosen))  # a sentence added for a word it names never leads
+        lead, detail = units[:leading], units[leading:]
         detail.sort(key=lambda u: (u.doc_rank, u.order))
         return lead, detail
 

@@ -3,7 +3,7 @@ introduction), and the vector of what the patient asks, the background behind it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -23,6 +23,7 @@ LEAD_IN_WORDS = 12  # a longer list introduction is left out rather than making 
 
 # A sentence leaning on the one before it ("So doctors avoid them", "These three drugs…") does not stand alone.
 SUBJECTLESS = load_rules(Path(__file__).with_name("answer_rules.yaml")).rules["subjectless"].pattern
+STUDY_TALK = load_rules(Path(__file__).with_name("answer_rules.yaml")).rules["study_talk"].pattern
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Unit:
     order: int
     lead_in: str = ""  # the sentence introducing its list, when it is a list item
     fit: float = 0.0  # this sentence's own cosine similarity to the question (0 when the index has no unit vectors)
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # its sentence vector, from ingest
     passage_text: str = ""  # the passage it came from, to find the other items of its list
     chunk_id: str = ""
     title: str = ""  # its page's title: a sentence on the letrozole page is about letrozole
