@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from chains.prompts import question_kind
 from chains.text.rules import load_rules
 from chains.understand.clarify.words import PERSONAL_THEY
 from chains.understand.memory import ConversationState, Rewrite
@@ -70,6 +71,7 @@ _ELLIPTICAL_OPENER = _BOOK["elliptical_opener"]
 _PROPERTY_WORDS = frozenset(_BOOK.tables["words"]["property_words"])
 _PEOPLE_POINTERS = frozenset(_BOOK.tables["words"]["people_pointers"])
 _STATEMENT_POINTER = _BOOK["statement_pointer"]
+_SITUATION = question_kind("situation")
 _POINTER = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|theirs|those|these)\b", re.I)
 
 
@@ -80,6 +82,14 @@ def _points_at_people_or_a_statement(message: str) -> bool:
         return True
     pointer = _POINTER.search(DUMMY_IT.sub(lambda m: " " * len(m.group(0)), message))
     return pointer is not None and pointer.group(0).lower() in _PEOPLE_POINTERS
+
+
+def _points_at_a_situation(message: str, state: ConversationState) -> bool:
+    """The last message was about how the patient feels or about money, and this one names no medicine: "is it
+    normal for it to last this long?" after "still anxious every day" means the worry, "who do i call about this"
+    after a bill means the bill, not a treatment in focus."""
+    last = state.recent_user_messages[-1] if state.recent_user_messages else ""
+    return bool(_SITUATION.search(last)) and not _MEDICINE_WORDS.search(message)
 
 
 def _names_own_topic(message: str) -> bool:
@@ -162,7 +172,7 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
         if previous and not named and _is_follow_up(message, vocabulary):
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
         return Rewrite(message, None, False)
-    if _points_at_people_or_a_statement(message):
+    if _points_at_people_or_a_statement(message) or _points_at_a_situation(message, state):
         # "how do i prepare them for the future", "what treatment will they give him", "does that mean i can skip…"
         if previous:
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)

@@ -50,6 +50,14 @@ CASES = [
      ["does surgery mean", "does capecitabine mean"]),
     ("me and my husband havent been intimate since my mastectomy", "how do other women get past that?",
      ["get past that", "intimate"], ["past surgery", "past mastectomy"]),
+    # a pointer after a message about feelings or money means that feeling or bill (set 8's second turns)
+    ("finished radiotherapy 3 weeks ago and honestly i feel worse now than during treatment. is that normal",
+     "how long does it usually last, and when should i ask for help", ["following up on", "feel worse"],
+     ["radiation therapy usually last"]),
+    ("us here, just got a bill for $8000 after insurance for my chemo", "who do i even call about this, can you negotiate it",
+     ["following up on", "bill"], ["about chemotherapy"]),
+    ("how do i tell my kids (6 and 9) that i have breast cancer", "what if they ask me if i'm going to die",
+     ["following up on", "kids"], []),
 ]  # fmt: skip
 
 

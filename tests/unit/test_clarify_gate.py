@@ -55,6 +55,21 @@ def test_referent_less_first_message(vocabulary: Vocabulary, message: str) -> No
     assert assess_message(message, vocabulary, has_referent=True).kind == "none"
 
 
+@pytest.mark.parametrize(
+    ("previous", "message"),
+    [
+        ("my partner finished treatment 6 months ago and is still anxious every single day",
+         "is it normal for it to last this long? when should she get help"),
+        ("how do i tell my 7 yr old i have cancer", "and what if she asks if im going to die"),
+    ],
+)  # fmt: skip
+def test_a_pointer_after_a_message_about_a_situation_is_not_asked_about(
+    vocabulary: Vocabulary, previous: str, message: str
+) -> None:
+    """The last message is what it points at (set 8's needless "which medicine do you mean?")."""
+    assert assess_message(message, vocabulary, [previous], has_referent=False).kind == "none"
+
+
 def test_referent_from_history(vocabulary: Vocabulary) -> None:
     history = ["I have lymphedema in my right arm", "Lymphedema is swelling caused by a build-up of lymph fluid."]
     assert assess_message("will it go away", vocabulary, history, has_referent=False).kind == "none"
@@ -104,6 +119,9 @@ def test_abbreviations_and_numbers_are_not_flagged(vocabulary: Vocabulary, messa
         "she had heart problems on herceptin and they had to stop it for a while",
         "whats a gleason score and what does grade group 2 mean if it turns out to be",
         "starting dara-vtd before a stem cell transplant. whats each drug actually for",
+        # a wh-question ending on its copula is complete (set 8)
+        "if the cancer comes back, what would the next step be",
+        "how bad will the side effects be",
     ],
 )
 def test_complete_messages_are_not_flagged(vocabulary: Vocabulary, message: str) -> None:
@@ -116,6 +134,7 @@ def test_complete_messages_are_not_flagged(vocabulary: Vocabulary, message: str)
     [
         ("Can I combine fulvestrant with", "trailing_off"),
         ("Does Enhertu cause", "trailing_off"),
+        ("she said it would be", "trailing_off"),
         ("help", "too_little"),
     ],
 )

@@ -115,6 +115,9 @@ def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], h
         return False  # "how do I pay for this", "is this normal to feel": the patient's situation, not a medicine
     if _history_names_referent(history, vocabulary):
         return False
+    if history and (question_kind("situation").search(history[-1]) or not TREATMENT_PROPERTY.search(text)):
+        return False  # the last message is what it points at ("…still anxious every day" then "is it normal for it to
+        # last this long?"; "how do i tell my 7 yr old" then "and what if she asks…"): the follow-up carries it
     if not TREATMENT_PROPERTY.search(text) and any(cancer_types().mentioned(said) for said in (text, *history)):
         return False  # "it" can be the cancer itself: "my dad has CLL … could it come back?" (not "is it safe?")
     referring = REFERRING_WORD.search(text)

@@ -131,6 +131,8 @@ def ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[bool
         )  # "will my arm be sore after", "will they have to go back in", "before surgery instead of after"
     if fronted and last in PREPOSITIONS and previous in WORDS["pointer_objects"]:
         return False, last  # "what is it for", "what are they for"
+    if fronted and last in WORDS["wh_complete_endings"] and previous not in FUNCTION_WORDS:
+        return False, last  # "and if it comes back, what would the treatment be"
     if fronted and last in WORDS["have_do"] and previous not in FUNCTION_WORDS:
         return False, last  # "what side effects does the immunotherapy part have"
     if last in PREPOSITIONS and previous in STRANDING_WORDS and fronted:
