@@ -40,6 +40,8 @@ SIGNALS = (
     "fit_ask",
     "fit_whole",
     "fit_ask_below_best",
+    "own_words",
+    "own_words_below_best",
 )
 VECTOR_SIZE = 384
 

@@ -51,7 +51,7 @@ MORE_DETAIL = "*More detail:*"  # parts a leading list from the supporting sente
 COVERAGE_IDF = 2.5  # question words this rare must appear in the answer when the passages have them
 ORDER_WEIGHT = 0.01  # a section's opening sentences say what it is about
 LEAD_MAX_WORDS = 45  # a longer sentence or paragraph-long bullet never opens the answer
-RELATIVE_SIGNALS = ("passage", "fit", "words", "fit_ask")
+RELATIVE_SIGNALS = ("passage", "fit", "words", "fit_ask", "own_words")
 OFF_LIMIT = 0.6  # with the ranker: a sentence this likely off the point is filler (chosen on out-of-fold selections)
 
 
@@ -186,10 +186,12 @@ class SentenceSelector:
         commonest (computed once)."""
         norm = sum(rare.values()) or 1.0
         shared = sum(w for t, w in rare.items() if t in unit.context_tokens)
+        own = sum(w for t, w in rare.items() if t in unit.tokens)  # in the sentence itself, not only its page title
         signals = {
             "passage": unit.similarity,
             "fit": unit.fit,
             "words": min(3.0, 3.0 * shared / norm),
+            "own_words": min(3.0, 3.0 * own / norm),
             "heading": float(any(t in set(bm25_tokens(unit.heading)) for t in rare)),
             "doc_rank": float(unit.doc_rank),
             "order": float(min(unit.order, 8)),
