@@ -49,7 +49,9 @@ def test_reference_trailing_off_message(vocabulary: Vocabulary) -> None:
     assert assess_message("Because of my low neutrophils the dose was...", vocabulary).kind == "trailing_off"
 
 
-@pytest.mark.parametrize("message", ["what about its side effects?", "is it safe?", "how does it work"])
+@pytest.mark.parametrize(
+    "message", ["what about its side effects?", "is it safe?", "how does it work", "what are their side effects?"]
+)
 def test_referent_less_first_message(vocabulary: Vocabulary, message: str) -> None:
     assert assess_message(message, vocabulary, has_referent=False).kind == "no_referent"
     assert assess_message(message, vocabulary, has_referent=True).kind == "none"
@@ -122,6 +124,12 @@ def test_abbreviations_and_numbers_are_not_flagged(vocabulary: Vocabulary, messa
         # a wh-question ending on its copula is complete (set 8)
         "if the cancer comes back, what would the next step be",
         "how bad will the side effects be",
+        # set 10's needless "your message seems to stop partway" (a spent set once run)
+        "my oncologist mentioned adding abemaciclib. what does it add and whats the diarrhoea like",
+        "starting prostap injections. what side effects, my mate said it made him emotional and put weight on",
+        "my wife is on tamoxifen. would venlafaxine interfere with the tamoxifen though",
+        "starting folfox. what's the cold sensitivity thing they keep warning us about",
+        "my parents are in their 80s and i havent told them about my cancer yet. should i, and how",
     ],
 )
 def test_complete_messages_are_not_flagged(vocabulary: Vocabulary, message: str) -> None:
@@ -135,6 +143,7 @@ def test_complete_messages_are_not_flagged(vocabulary: Vocabulary, message: str)
         ("Can I combine fulvestrant with", "trailing_off"),
         ("Does Enhertu cause", "trailing_off"),
         ("she said it would be", "trailing_off"),
+        ("i was going to ask you about", "trailing_off"),
         ("help", "too_little"),
     ],
 )

@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from chains.cancer_types import cancer_types
 from chains.prompts import question_kind
 from chains.text.normalise import short_form
+from chains.text.rules import load_rules
 from chains.understand.clarify.shape import (
     ends_trailing,
     is_question,
@@ -59,6 +61,11 @@ from chains.understand.clarify.words import (
 )
 from chains.understand.referents import DUMMY_IT, TREATMENT_PROPERTY, needs_referent
 from chains.understand.vocabulary import Vocabulary
+
+# Pointers that are usually people ("their 80s", "told them"), shared with the follow-up rewriter's data.
+PEOPLE_POINTERS = frozenset(
+    load_rules(Path(__file__).parent.parent / "followups.yaml").tables["words"]["people_pointers"]
+)
 
 GateKind = Literal["none", "cut_off", "trailing_off", "no_referent", "too_little"]
 
@@ -121,6 +128,8 @@ def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], h
     if not TREATMENT_PROPERTY.search(text) and any(cancer_types().mentioned(said) for said in (text, *history)):
         return False  # "it" can be the cancer itself: "my dad has CLL … could it come back?" (not "is it safe?")
     referring = REFERRING_WORD.search(text)
+    if referring and referring.group(0).lower() in PEOPLE_POINTERS and not TREATMENT_PROPERTY.search(text):
+        return False  # "my parents are in their 80s … should i, and how": a person, not a medicine
     if referring and any(m.end <= referring.start() for m in vocabulary.find_entities(text, kinds=REFERENT_KINDS)):
         return False  # "HER2-low, what does that mean for me": named before it is pointed at
     neutralised = _neutralise_referents(text, vocabulary)

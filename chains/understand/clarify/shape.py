@@ -135,16 +135,22 @@ def ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[bool
         return False, last  # "and if it comes back, what would the treatment be"
     if fronted and last in WORDS["have_do"] and previous not in FUNCTION_WORDS:
         return False, last  # "what side effects does the immunotherapy part have"
+    if last in WORDS["closing_adverbs"] and previous not in FUNCTION_WORDS:
+        return False, last  # "would that interfere with the tamoxifen though"
+    if last in PREPOSITIONS and previous in OBJECT_PRONOUNS and fronted and len(clause) > 4:
+        return False, last  # "what's the cold sensitivity thing they keep warning us about"
     if last in PREPOSITIONS and previous in STRANDING_WORDS and fronted:
         return False, last  # "What is it used for", "what I'm going through", "something to worry about"
     if fronted and last in STRANDABLE and previous not in FUNCTION_WORDS and _own_clause_after_wh(clause):
         return False, last  # "what should i be keeping an eye on", "which one is better to start with"
     if last == "for" and previous in WORDS["emphatic_before_for"] and fronted:
         return False, last  # "whats each drug actually for"
-    if last == "like" and "what" in clause and set(clause) & WORDS["copulas"]:
+    if last == "like" and {"what", "whats", "what's"} & set(clause) and set(clause) & WORDS["copulas"]:
         return False, last  # "what are the side effects like"
     if f"{previous} {last}" in WORDS["complete_bigrams"] and (fronted or previous != "to"):
         return False, last  # "i get the other", "for a while", "leave him be", "…if it turns out to be"
+    if last in WH_WORDS and len(clause) == 1 and re.search(r"[?.!]\s+\S+\W*$", core):
+        return False, last  # "can i have vaccines after rituximab? when": a question of its own
     if last in WH_WORDS and previous in WORDS["knowing_words"]:
         return False, last  # "the doctors won't tell me which", "not sure which", "no idea why"
     if last == "for" and "how long" in " ".join(clause):
