@@ -18,7 +18,13 @@ def test_a_sentence_close_to_the_question_outranks_one_far_from_it() -> None:
     ranker = default_ranker()
     assert ranker is not None
     question = np.ones(VECTOR_SIZE, dtype=np.float32) / np.sqrt(VECTOR_SIZE)
-    near = {name: 0.0 for name in SIGNALS} | {"passage": 0.6, "fit": 0.7, "fit_ask": 0.7, "fit_whole": 0.7, "words": 3.0}
+    near = {name: 0.0 for name in SIGNALS} | {
+        "passage": 0.6,
+        "fit": 0.7,
+        "fit_ask": 0.7,
+        "fit_whole": 0.7,
+        "words": 3.0,
+    }
     near |= {"own_words": 3.0, "heading": 1.0, "hand_score": 1.6}
     far = {name: 0.0 for name in SIGNALS} | {"passage": 0.6, "fit": 0.05, "fit_ask": 0.05, "fit_whole": 0.05}
     far |= {"fit_below_best": 0.65, "fit_ask_below_best": 0.65, "words_below_best": 3.0, "own_words_below_best": 3.0}
