@@ -5,7 +5,7 @@
 Reads ``ranker_training/labelled.jsonl.gz``: per answered turn, the standalone question, the passages retrieved and
 each labelled candidate sentence with its grade (2 answers, 1 supports, 0 off). The candidates' signals are
 recomputed by the selector itself over the built index (its sentence vectors), so a label counts only while its
-sentence is still in the library. Writes ``chains/answer/ranker.joblib`` (or ``--out``); the same data and index
+sentence is still in the library (build the index first: ``python -m loaders.ingest``). Writes ``chains/answer/ranker.joblib`` (or ``--out``); the same data and index
 give the same model. ``--cv`` first prints grouped five-fold figures (a conversation's turns stay together) for
 the ranker and for the hand score it replaces, the only figures used to choose the settings below.
 """
@@ -31,7 +31,6 @@ from chains.answer.selection import SentenceSelector, comparable
 from chains.retrieval.knowledge_base import KnowledgeBase
 from chains.settings import get_settings
 from chains.types import Passage
-from loaders.ingest import ensure_index
 
 LABELLED = Path(__file__).with_name("ranker_training") / "labelled.jsonl.gz"
 C = 0.1  # chosen by the grouped CV below (0.01 to 1 tried)
@@ -130,8 +129,7 @@ def main() -> None:
     parser.add_argument("--cv", action="store_true")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args()
-    settings = get_settings()
-    ensure_index(settings)
+    settings = get_settings()  # the index must be built first (make run, or python -m loaders.ingest)
     selector = SentenceSelector(KnowledgeBase.open(settings.chroma_dir))  # its signals only, not its ranker
     features, grades, turns, conversations = examples(selector, read_labelled())
     print(f"{len(grades)} labelled sentences from {len(set(turns))} turns; grades {np.bincount(grades, minlength=3)}")
