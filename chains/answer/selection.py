@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -17,9 +18,11 @@ from chains.prompts import question_kind
 from chains.retrieval.bm25 import bm25_tokens
 from chains.retrieval.embeddings import embed_text
 from chains.retrieval.knowledge_base import KnowledgeBase
+from chains.text.rules import load_rules
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
 from chains.understand.asks import points_back, the_ask
+from chains.understand.profile.facts import PatientProfile
 
 KEY_POINTS = "key points"
 STATUS = "current status and evidence"
@@ -52,6 +55,7 @@ COVERAGE_IDF = 2.5  # question words this rare must appear in the answer when th
 ORDER_WEIGHT = 0.01  # a section's opening sentences say what it is about
 LEAD_MAX_WORDS = 45  # a longer sentence or paragraph-long bullet never opens the answer
 RELATIVE_SIGNALS = ("passage", "fit", "words", "fit_ask", "own_words")
+DEFINITION_LEAD = 0.01  # with the ranker: a definition question's definition sentence scores this over the best
 OFF_LIMIT = 0.6  # with the ranker: a sentence this likely off the point is filler (chosen on out-of-fold selections)
 
 
@@ -70,6 +74,27 @@ class Candidate:
     score: float
     unit: Unit
     off: float | None = None
+
+
+_GROUPS = load_rules(Path(__file__).with_name("answer_rules.yaml")).with_prefix("group.")
+
+
+def about_another_group(unit: Unit, question: str, profile: PatientProfile | None) -> bool:
+    """The unit opens on a group of patients the patient's facts put them outside ("**HER2-positive:** …" for
+    someone with triple-negative cancer, "Metastatic breast cancer: …" at stage 1), and the question does not
+    name that group."""
+    if profile is None:
+        return False
+    receptors, tags = set(profile.receptors), profile.applies_to_tags()
+    text = unit.standalone().lstrip("*_ ")
+    for rule in _GROUPS.values():
+        if not rule.pattern.match(text) or rule.pattern.search(question):
+            continue
+        if receptors & set(rule.meta.get("conflicts", ())):
+            return True
+        if tags & set(rule.meta.get("conflicts_tags", ())) and not tags & set(rule.meta.get("unless_tags", ())):
+            return True
+    return False
 
 
 def quotable(unit: Unit) -> bool:
@@ -259,6 +284,11 @@ class SentenceSelector:
         if self.ranker is not None and question_vector is not None:
             grades = self.ranker.grades(feature_matrix(signals, question_vector, [u.vector for u in units]))
             scores, off = grades.score(), grades.off
+            # "what does ER-positive mean?": the best page's own definition leads (few such questions were labelled)
+            defining = [i for i, signal in enumerate(signals) if signal["definition"]]
+            if defining:
+                scores[defining] = scores.max() + DEFINITION_LEAD
+                off[defining] = 0.0
             candidates = [Candidate(float(scores[i]), unit, float(off[i])) for i, unit in enumerate(units)]
         else:
             candidates = [
@@ -266,9 +296,16 @@ class SentenceSelector:
             ]
         return sorted(candidates, key=lambda c: -c.score)
 
-    def select(self, question: str, passages: list[Passage], already_said: str = "") -> tuple[list[Unit], list[Unit]]:
-        """The lead sentences (the answer) and the supporting ones, best first, without repeats."""
-        scored = self.scored_candidates(question, passages, already_said)
+    def select(
+        self, question: str, passages: list[Passage], already_said: str = "", profile: PatientProfile | None = None
+    ) -> tuple[list[Unit], list[Unit]]:
+        """The lead sentences (the answer) and the supporting ones, best first, without repeats; none about a group
+        of patients the patient's facts put them outside."""
+        scored = [
+            c
+            for c in self.scored_candidates(question, passages, already_said)
+            if not about_another_group(c.unit, question, profile)
+        ]
         question = question.split(FOLLOW_UP_MARK)[0]
         ask = the_ask(question)
         question_vector = self._question_vector(question)
@@ -310,14 +347,7 @@ class SentenceSelector:
         for token in dict.fromkeys(bm25_tokens(ask) + bm25_tokens(question)):  # the asking part first
             if added >= COVERAGE_UNITS or token in covered or self.kb.idf(token) < COVERAGE_IDF:
                 continue
-            best = next(
-                (
-                    c.unit
-                    for c in scored
-                    if token in c.unit.tokens and c.unit not in units and (c.off is None or c.off <= OFF_LIMIT)
-                ),
-                None,
-            )
+            best = next((c.unit for c in scored if token in c.unit.tokens and c.unit not in units), None)
             if best is not None:
                 units.append(best)
                 covered |= best.tokens

@@ -5,8 +5,8 @@
 Reads ``ranker_training/labelled.jsonl.gz``: per answered turn, the standalone question, the passages retrieved and
 each labelled candidate sentence with its grade (2 answers, 1 supports, 0 off). The candidates' signals are
 recomputed by the selector itself over the built index (its sentence vectors), so a label counts only while its
-sentence is still in the library (build the index first: ``python -m loaders.ingest``). Writes ``chains/answer/ranker.joblib`` (or ``--out``); the same data and index
-give the same model. ``--cv`` first prints grouped five-fold figures (a conversation's turns stay together) for
+sentence is still in the library (build the index first: ``python -m loaders.ingest``). Writes
+``chains/answer/ranker.joblib`` (or ``--out``); the same data and index give the same model. ``--cv`` first prints grouped five-fold figures (a conversation's turns stay together) for
 the ranker and for the hand score it replaces, the only figures used to choose the settings below.
 """
 

@@ -60,3 +60,16 @@ async def test_an_ask_that_points_back_is_answered_about_the_background(guide) -
     lead = reply.text.split("\n\n")[1] if reply.text.startswith("*This answer") else reply.text
     assert re.search(r"hot (?:flash|flush)", lead.split("[1]")[0].lower()), lead[:300]
     assert "It is given as shots" not in reply.text  # a list item never reads as a riddle with "It …:" in front
+
+
+async def test_sentences_about_another_group_of_patients_are_left_out(guide) -> None:
+    """Stage 1 ER-positive: the olaparib answer leaves out its "Metastatic breast cancer: …" line (set 11's readers:
+    metastatic or HER2-positive material in answers to people it does not apply to); asked about metastatic
+    cancer, it is given."""
+    state = guide.new_state("groups")
+    await guide.respond(state, "stage 1 er positive breast cancer, just had a lumpectomy")
+    early = await guide.respond(state, "will i need olaparib")
+    assert early.kind == "answer" and "Olaparib" in early.text
+    assert "Metastatic breast cancer (cancer that has spread): Olaparib" not in early.text, early.text[:900]
+    asked = await guide.respond(guide.new_state("groups-asked"), "when is olaparib used for metastatic breast cancer")
+    assert "Metastatic breast cancer (cancer that has spread): Olaparib" in asked.text, asked.text[:900]
