@@ -206,10 +206,18 @@ class SentenceSelector:
                     found[text] = (fit, vector)
         return found
 
-    def _signals(self, unit: Unit, rare: dict[str, float], definition: bool, repeated: bool) -> dict[str, float]:
+    def _signals(
+        self,
+        unit: Unit,
+        rare: dict[str, float],
+        definition: bool,
+        repeated: bool,
+        asks: tuple[np.ndarray, np.ndarray] | None,
+    ) -> dict[str, float]:
         """What a sentence is scored by. ``rare``: the question's words with their IDF, those rarer than the
-        commonest (computed once)."""
+        commonest (computed once); ``asks``: the vectors of the asking clauses and of the whole message."""
         norm = sum(rare.values()) or 1.0
+        ask_vector, whole_vector = asks if asks is not None and unit.vector is not None else (None, None)
         shared = sum(w for t, w in rare.items() if t in unit.context_tokens)
         own = sum(w for t, w in rare.items() if t in unit.tokens)  # in the sentence itself, not only its page title
         signals = {
@@ -229,6 +237,8 @@ class SentenceSelector:
             "opening": float(unit.order == 0),  # a section's first sentence says what it is about
             "study_talk": float(len(STUDY_TALK.findall(unit.text))),
             "numbers": float(len(NUMBER.findall(unit.text))),
+            "fit_ask": float(unit.vector @ ask_vector) if ask_vector is not None else 0.0,
+            "fit_whole": float(unit.vector @ whole_vector) if whole_vector is not None else 0.0,
         }
         signals["hand_score"] = self._hand_score(signals)
         return signals
@@ -259,16 +269,8 @@ class SentenceSelector:
         }
         said = comparable(already_said)
         units = self._candidates(passages, question_vector)
-        signals = [self._signals(u, rare, definition, bool(said) and comparable(u.text) in said) for u in units]
-        if question_vector is not None:  # the asking clauses and the whole message, each on its own
-            ask_vector, whole_vector = embed_text(ask), embed_text(question)
-            for unit, signal in zip(units, signals, strict=True):
-                has = unit.vector is not None
-                signal["fit_ask"] = float(unit.vector @ ask_vector) if has else 0.0
-                signal["fit_whole"] = float(unit.vector @ whole_vector) if has else 0.0
-        else:
-            for signal in signals:
-                signal["fit_ask"] = signal["fit_whole"] = 0.0
+        asks = (embed_text(ask), embed_text(question)) if question_vector is not None else None
+        signals = [self._signals(u, rare, definition, bool(said) and comparable(u.text) in said, asks) for u in units]
         for name in RELATIVE_SIGNALS:  # how the sentence compares with the best of this question's candidates
             best = max((signal[name] for signal in signals), default=0.0)
             for signal in signals:

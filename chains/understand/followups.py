@@ -9,7 +9,7 @@ from pathlib import Path
 
 from chains.prompts import question_kind
 from chains.text.rules import load_rules
-from chains.understand.clarify.words import PERSONAL_THEY
+from chains.understand.clarify.words import PEOPLE_POINTERS, PERSONAL_THEY
 from chains.understand.memory import ConversationState, Rewrite
 from chains.understand.referents import DUMMY_IT, STRONG_KINDS, TREATMENT_PROPERTY, needs_referent, substitute_referent
 from chains.understand.vocabulary import Vocabulary
@@ -69,7 +69,6 @@ _MEDICINE_WORDS = _BOOK["medicine_words"]
 _WHOLE_PLAN = _BOOK["whole_plan"]
 _ELLIPTICAL_OPENER = _BOOK["elliptical_opener"]
 _PROPERTY_WORDS = frozenset(_BOOK.tables["words"]["property_words"])
-_PEOPLE_POINTERS = frozenset(_BOOK.tables["words"]["people_pointers"])
 _STATEMENT_POINTER = _BOOK["statement_pointer"]
 _SITUATION = question_kind("situation")
 _POINTER = re.compile(r"\b(?:it|its|it's|that|this|they|them|their|theirs|those|these)\b", re.I)
@@ -81,7 +80,7 @@ def _points_at_people_or_a_statement(message: str) -> bool:
     if _STATEMENT_POINTER.search(message) or PERSONAL_THEY.search(message):
         return True
     pointer = _POINTER.search(DUMMY_IT.sub(lambda m: " " * len(m.group(0)), message))
-    return pointer is not None and pointer.group(0).lower() in _PEOPLE_POINTERS
+    return pointer is not None and pointer.group(0).lower() in PEOPLE_POINTERS
 
 
 def _points_at_a_situation(message: str, state: ConversationState) -> bool:

@@ -16,13 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from chains.cancer_types import cancer_types
 from chains.prompts import question_kind
 from chains.text.normalise import short_form
-from chains.text.rules import load_rules
 from chains.understand.clarify.shape import (
     ends_trailing,
     is_question,
@@ -47,6 +45,7 @@ from chains.understand.clarify.words import (
     LIGHT_WORDS,
     MEDICINE_SLOT,
     OWN_ANTECEDENT_WORDS,
+    PEOPLE_POINTERS,
     PERSONAL_THEY,
     PRONOUNS,
     QUALIFIED_GENERIC,
@@ -61,11 +60,6 @@ from chains.understand.clarify.words import (
 )
 from chains.understand.referents import DUMMY_IT, TREATMENT_PROPERTY, needs_referent
 from chains.understand.vocabulary import Vocabulary
-
-# Pointers that are usually people ("their 80s", "told them"), shared with the follow-up rewriter's data.
-PEOPLE_POINTERS = frozenset(
-    load_rules(Path(__file__).parent.parent / "followups.yaml").tables["words"]["people_pointers"]
-)
 
 GateKind = Literal["none", "cut_off", "trailing_off", "no_referent", "too_little"]
 
