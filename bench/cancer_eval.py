@@ -79,12 +79,14 @@ async def retrieval(guide: OncoGuide, cases: list[dict]) -> RetrievalFigures:
             )
         if documents and guide.kb.cancer_type_of(documents[0]) == case["cancer_type"]:
             figures.right_type += 1
+        elif documents:
+            figures.misses.append(f"{case['id']} [top type] {case['question'][:90]!r}: {documents[0]}")
     return figures
 
 
-async def scope(guide: OncoGuide, cases: list[dict]) -> tuple[list[str], int, int]:
-    """In-domain messages turned away, and off-topic ones turned away out of how many."""
-    wrongly, off_turned, off_total = [], 0, 0
+async def scope(guide: OncoGuide, cases: list[dict]) -> tuple[list[str], list[str], int, int]:
+    """In-domain messages turned away, off-topic ones answered, and off-topic ones turned away out of how many."""
+    wrongly, kept, off_turned, off_total = [], [], 0, 0
     for case in cases:
         reply = await guide.respond(guide.new_state(f"scope-{case['id']}"), case["message"])
         turned_away = reply.kind == "out_of_scope"
@@ -93,7 +95,9 @@ async def scope(guide: OncoGuide, cases: list[dict]) -> tuple[list[str], int, in
         elif case["label"] == "off_topic":
             off_total += 1
             off_turned += turned_away
-    return wrongly, off_turned, off_total
+            if not turned_away:
+                kept.append(f"{case['id']} [{reply.kind}] {case['message']!r}")
+    return wrongly, kept, off_turned, off_total
 
 
 async def main() -> None:
@@ -113,12 +117,12 @@ async def main() -> None:
     for group in ("standalone", "history"):
         part = await retrieval(guide, [c for c in cases if c["group"] == group])
         print(f"  {group}: hit@5 {part.hit_at_5:.3f}, top type {part.top_type:.3f} over {part.scored}")
-    wrongly, off_turned, off_total = await scope(guide, read_jsonl(SETS / args.scope))
+    wrongly, kept, off_turned, off_total = await scope(guide, read_jsonl(SETS / args.scope))
     print(
         f"scope: in-domain turned away {len(wrongly)}; off-topic turned away {off_turned}/{off_total} = {off_turned / off_total:.3f}"
     )
     if args.misses:
-        print("\n".join(figures.misses + ["turned away: " + w for w in wrongly]))
+        print("\n".join(figures.misses + ["turned away: " + w for w in wrongly] + ["answered: " + k for k in kept]))
 
 
 if __name__ == "__main__":
