@@ -26,7 +26,7 @@ async def test_labelled_sets_hold_their_floors(guide, sets) -> None:
     assert len(cases) >= 200
     figures = await retrieval(guide, cases)
     scope_cases = read_jsonl(f"cancers/{scope_set}")
-    wrongly, off_turned, off_total = await scope(guide, scope_cases)
+    wrongly, answered, off_turned, off_total = await scope(guide, scope_cases)
     in_domain = sum(case["label"] == "in_domain" for case in scope_cases)
     check(
         SETS[sets],
@@ -36,5 +36,10 @@ async def test_labelled_sets_hold_their_floors(guide, sets) -> None:
             "in_domain_turned_away": Figure(len(wrongly), in_domain),
             "off_topic_turned_away": share(off_turned, off_total),
         },
-        "misses:\n" + "\n".join(figures.misses) + "\nin-domain turned away:\n" + "\n".join(wrongly),
+        "misses:\n"
+        + "\n".join(figures.misses)
+        + "\nin-domain turned away:\n"
+        + "\n".join(wrongly)
+        + "\noff-topic answered:\n"
+        + "\n".join(answered),
     )
