@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chains.cancer_types import ANY
 from chains.pipeline import OncoGuide, PipelineHooks
 from loaders.ingest import ensure_index
 
@@ -49,6 +50,7 @@ class RetrievalFigures:
     scored: int = 0
     hits: int = 0
     right_type: int = 0
+    other_cancer: int = 0  # the top document is about a different cancer (not one written for every cancer)
     clarified: int = 0
     urgent: int = 0
     misses: list[str] = field(default_factory=list)
@@ -80,7 +82,8 @@ async def retrieval(guide: OncoGuide, cases: list[dict]) -> RetrievalFigures:
         if documents and guide.kb.cancer_type_of(documents[0]) == case["cancer_type"]:
             figures.right_type += 1
         elif documents:
-            figures.misses.append(f"{case['id']} [top type] {case['question'][:90]!r}: {documents[0]}")
+            figures.other_cancer += guide.kb.cancer_type_of(documents[0]) != ANY
+            figures.misses.append(f"{case['id']} [top: another type] {case['question'][:90]!r}: {documents[0]}")
     return figures
 
 
@@ -112,7 +115,8 @@ async def main() -> None:
     figures = await retrieval(guide, cases)
     print(
         f"retrieval: {figures.scored} scored ({figures.urgent} urgent left out): hit@5 {figures.hit_at_5:.3f}, "
-        f"top document about the patient's cancer {figures.top_type:.3f}, clarified {figures.clarified}"
+        f"top document about the patient's cancer {figures.top_type:.3f} (about another cancer "
+        f"{figures.other_cancer / max(figures.scored, 1):.3f}), clarified {figures.clarified}"
     )
     for group in ("standalone", "history"):
         part = await retrieval(guide, [c for c in cases if c["group"] == group])

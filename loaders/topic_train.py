@@ -7,7 +7,9 @@ in-domain examples, the ordinary cancer questions among the triage training mess
 words: each document's title, topics and question headings, and the entity names in ``chains/understand/vocab/``
 (short wording such as "port flush" or "folfox" is in domain because the library is about it). Writes
 ``chains/safety/topic_model.joblib``. ``--cv`` prints leave-one-source-out figures first; they alone chose
-the threshold. The held-out sets in ``tests/data/`` are never read here. It lives in ``loaders/`` because it
+the thresholds. The sets in ``tests/data/`` are never read here; ``spent_sets.jsonl`` is a copy of the first
+messages of those already run and reported (cancer scope sets 3-4, cancer retrieval sets 1-4, answer sets), each
+set one CV fold; scope sets 1-2 (the floors in tests/evals) and the newest set are left out. It lives in ``loaders/`` because it
 reads the library's documents as the ingest does (``chains`` never imports ``loaders``).
 """
 
@@ -26,6 +28,7 @@ from chains.retrieval.embeddings import get_encoder
 from chains.safety.topic import MODEL_PATH, TopicClassifier
 from chains.triage.train import new_vectorizer
 from chains.understand.entities import load_entities
+from chains.understand.vocabulary import default_vocabulary
 from loaders.documents import read_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,13 +40,18 @@ TRIAGE_TRAINING_DIR = ROOT / "chains" / "triage" / "training"
 IN_DOMAIN_FROM_TRIAGE = ("medquad_questions", "author13", "profile_statements")
 ORDINARY_TRAPS = ("ordinary_question", "educational")
 LIBRARY_DIR = ROOT / "data"
-EMBEDDING_WEIGHT = 1.0
-C = 4.0
-# P(off topic) at which a message is turned away, chosen by leave-one-writer-out CV (2026-12-06): at 0.5, 90 % of a
-# new writer's off-topic messages and 5.4 % of their hard in-domain ones were turned away; at 0.7, 82 % and 2.8 %;
-# at 0.9, 65 % and 0.2 %. The issue asks that no in-domain question be turned away, and a patient turned away
-# costs more than a stranger answered "I could not find that", so 0.9.
+EMBEDDING_WEIGHT = 3.0
+C = 16.0
+# P(off topic) at which a message is turned away, and at which one whose only care words have an everyday sense too
+# ("tropic of cancer", "free trial") is; a message naming a cancer, a medicine or an oncology word never is. Chosen by
+# leave-one-source-out CV over four writers and the spent sets (2026-12-07, 2,015 off-topic and 3,510 in-domain
+# messages held out in turn): at 0.5/0.97, 83 % of off-topic messages and 12 in-domain ones were turned away; at
+# 0.8/0.97, 79 % and 5; at 0.9/0.97, 77 % and 2 ("adjuvent", "curative intent": now oncology words). The issue asks
+# that no in-domain question be turned away, and a patient turned away costs more than a stranger answered "I could
+# not find that", so 0.9 and 0.97. C and the embedding weight were chosen by the same CV (16 and 3 turned away 2-4
+# points more off-topic messages than 4 and 1 at each threshold).
 THRESHOLD = 0.9
+THRESHOLD_EVERYDAY = 0.97
 
 
 def read_training() -> list[dict]:
@@ -52,7 +60,8 @@ def read_training() -> list[dict]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                rows.append({"message": row["message"], "label": row["label"], "source": path.stem})
+                source = f"spent-{row['set']}" if "set" in row else path.stem  # one fold per spent set
+                rows.append({"message": row["message"], "label": row["label"], "source": source})
     for path in sorted(TRIAGE_TRAINING_DIR.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -81,13 +90,19 @@ def fit(texts: list[str], embeddings: np.ndarray, labels: list[str]) -> dict:
     vectorizer = new_vectorizer().fit(texts)  # the triage classifier's word and character n-grams
     features = sp.hstack([vectorizer.transform(texts), sp.csr_matrix(embeddings * EMBEDDING_WEIGHT)]).tocsr()
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(features, labels)
-    return {"vectorizer": vectorizer, "model": model, "embedding_weight": EMBEDDING_WEIGHT, "threshold": THRESHOLD}
+    return {
+        "vectorizer": vectorizer,
+        "model": model,
+        "embedding_weight": EMBEDDING_WEIGHT,
+        "threshold": THRESHOLD,
+        "threshold_everyday": THRESHOLD_EVERYDAY,
+    }
 
 
 def cross_validate(rows: list[dict], texts: list[str], embeddings: np.ndarray) -> None:
-    """Leave one scope writer out: the held-out writer's in-domain and off-topic messages are both new wording."""
+    """Leave one writer or spent set out: its in-domain and off-topic messages are both new wording."""
     groups = np.array([r["source"] for r in rows])
-    writers = sorted({g for g in groups if g.startswith("writer")})
+    writers = sorted({g for g in groups if g.startswith(("writer", "spent-"))})
     off = np.zeros(len(rows))
     seen = np.zeros(len(rows), dtype=bool)
     for writer in writers:
@@ -102,13 +117,23 @@ def cross_validate(rows: list[dict], texts: list[str], embeddings: np.ndarray) -
         ]
         seen[test] = True
     labels = np.array([r["label"] for r in rows])
+    vocabulary = default_vocabulary()
+    wording = np.array([vocabulary.care_wording(texts[i]) if seen[i] else "" for i in range(len(rows))])
+    off_topic, in_domain = seen & (labels == "off_topic"), seen & (labels == "in_domain")
+    print(
+        f"held out: {off_topic.sum()} off topic ({(off_topic & (wording == 'everyday')).sum()} with everyday care "
+        f"words, {(off_topic & (wording == 'clear')).sum()} clear ones), {in_domain.sum()} in domain"
+    )
     for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
-        turned = off >= threshold
-        print(
-            f"leave-one-writer-out, P(off) >= {threshold}: off-topic turned away "
-            f"{np.mean(turned[seen & (labels == 'off_topic')]):.3f}, in-domain turned away "
-            f"{np.mean(turned[seen & (labels == 'in_domain')]):.3f}"
-        )
+        for everyday in (0.9, 0.95, 0.97, 0.99):
+            turned = (wording != "clear") & (
+                off >= np.where(wording == "everyday", max(everyday, threshold), threshold)
+            )
+            wrong = [texts[i] for i in np.where(turned & in_domain)[0]]
+            print(
+                f"leave-one-source-out, P(off) >= {threshold} ({everyday} with everyday care words): off-topic turned "
+                f"away {np.mean(turned[off_topic]):.3f}, in-domain turned away {len(wrong)} {wrong if len(wrong) < 6 else ''}"
+            )
 
 
 def main() -> None:

@@ -5,13 +5,21 @@ Rules are data (``*_rules.yaml`` beside each module, every rule with an id and e
 """
 
 from chains.safety.output_checks import check_generated_answer, contains_directive, display_safe, unsafe_fragment
-from chains.safety.scope import ADVICE_LIMIT_NOTES, HEALTH_TERMS, ONCOLOGY_TERMS, ScopeResult, assess_scope
+from chains.safety.scope import (
+    ADVICE_LIMIT_NOTES,
+    EVERYDAY_SENSES,
+    HEALTH_TERMS,
+    ONCOLOGY_TERMS,
+    ScopeResult,
+    assess_scope,
+)
 from chains.safety.urgency import EMERGENCY_REASONS, RED_FLAG_PATTERNS, RedFlag, current_temperature_c, detect_red_flag
 from chains.text.normalise import normalise
 
 __all__ = [
     "ADVICE_LIMIT_NOTES",
     "EMERGENCY_REASONS",
+    "EVERYDAY_SENSES",
     "HEALTH_TERMS",
     "ONCOLOGY_TERMS",
     "RED_FLAG_PATTERNS",

@@ -22,6 +22,7 @@ from chains.text.rules import load_rules
 RULES = load_rules(Path(__file__).parent / "scope_rules.yaml")
 HEALTH_TERMS = RULES["health_terms"]
 ONCOLOGY_TERMS = RULES["oncology_terms"]
+EVERYDAY_SENSES = RULES["everyday_senses"]
 ADVICE_LIMIT_NOTES: dict[str, str] = RULES.tables["advice_limit_notes"]
 
 

@@ -8,9 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chains.cancer_types import cancer_types
 from chains.prompts import load_prompt
-from chains.safety import ONCOLOGY_TERMS, assess_scope
+from chains.safety import assess_scope
 from chains.safety.input_checks import check_input
 from chains.stages.replies import STARTER_QUESTIONS, emergency_text, not_english_text, reply
 from chains.stages.turn import Turn
@@ -99,26 +98,23 @@ async def language(guide: OncoGuide, turn: Turn) -> Reply | None:
     return reply(guide.settings, turn, "out_of_scope", not_english_text(guide.settings, checked), remember=turn.text)
 
 
-def _names_care(guide: OncoGuide, text: str) -> bool:
-    """A cancer, a medicine, a test or an oncology word: the classifier is not trusted to turn such a message away
-    (it was wrong on one in twenty of a new writer's in-domain messages; a patient turned away costs more)."""
-    return bool(cancer_types().mentioned(text) or guide.vocabulary.find_entities(text) or ONCOLOGY_TERMS.search(text))
-
-
 async def scope(guide: OncoGuide, turn: Turn) -> Reply | None:
     """Off-topic requests and injection attempts (rules), and an opening message the on-topic classifier reads as
-    not about cancer care at all. A reply to OncoGuide's own question, a message naming a cancer, a medicine or
-    an oncology word, and a follow-up in a conversation already about cancer are never turned away by it, nor by
-    the off-topic word rules (the retrieval stage still says so when the library has nothing)."""
+    not about cancer care at all. A message naming a cancer, a medicine or an oncology word is never turned away by
+    it; one whose only care words have an everyday sense too needs its stricter threshold ("where is the tropic of
+    cancer"). A reply to OncoGuide's own question and a follow-up in a
+    conversation already about cancer are never turned away by it, nor by the off-topic word rules (the retrieval
+    stage still says so when the library has nothing)."""
     assert turn.scope is not None
     opening = not turn.history  # the conversation's first message: later ones follow what was said
     follow_up = not opening and needs_referent(turn.text, guide.vocabulary)  # "is it worth it at his age?"
-    if follow_up and turn.scope.off_topic_words_only and _names_care(guide, " ".join(turn.history)):
+    if follow_up and turn.scope.off_topic_words_only and guide.vocabulary.names_care(" ".join(turn.history)):
         # "is it worth it at his age? he still plays golf" after his pancreatic cancer: a follow-up pointing back
         # in a conversation about cancer is answered ("who won the golf?" is still turned away)
         turn.scope = replace(turn.scope, out_of_scope=False, off_topic_words_only=False)
     ask_model = opening and not turn.scope.out_of_scope and turn.state.pending is None
-    if ask_model and not _names_care(guide, turn.text) and await asyncio.to_thread(guide.topic.is_off_topic, turn.text):
+    care_wording = guide.vocabulary.care_wording(turn.text)
+    if ask_model and await asyncio.to_thread(guide.topic.is_off_topic, turn.text, care_wording):
         turn.scope = replace(turn.scope, out_of_scope=True)
     if not turn.scope.out_of_scope:
         return None

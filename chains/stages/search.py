@@ -59,7 +59,8 @@ async def retrieve(guide: OncoGuide, turn: Turn) -> Reply | None:
         # medicine or symptom ("radiation side effects"): "what is thyroid cancer" gets the note and where to
         # read, not filler.
         turn.relevant = bool(guide.vocabulary.find_entities(query))
-    if turn.relevant or HEALTH_TERMS.search(turn.text) or turn.scope.advice_limits or turn.cancer_type:
+    clear_care = guide.vocabulary.care_wording(turn.text) == "clear"  # a cancer, a medicine, an oncology word
+    if turn.relevant or clear_care or HEALTH_TERMS.search(turn.text) or turn.scope.advice_limits or turn.cancer_type:
         return None  # a cancer the library lacks still gets its note and where to read, not "out of scope"
     if guide.topic.off_topic_probability(turn.text) < LIKELY_OFF_TOPIC:
         return None  # care wording the library lacks ("what is TACE"): "I could not find that", not "out of scope"

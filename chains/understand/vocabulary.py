@@ -17,7 +17,10 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Literal
 
+from chains.cancer_types import cancer_types
+from chains.safety import EVERYDAY_SENSES, ONCOLOGY_TERMS
 from chains.text.normalise import edit_distance
 from chains.understand.entities import (
     VERB_MARKERS,
@@ -34,6 +37,8 @@ NUMBER_WITH_UNIT = re.compile(
     r"^[<>~]?\d+([.,]\d+)?(mg|ml|mcg|kg|lbs?|f|c|°c|°f|%|x|yrs?|y/o|yo|mos?|months?|wks?|days?|d|h|hrs?|am|pm|st|nd|rd|th|s)?$"
 )
 
+
+CareWording = Literal["clear", "everyday", "none"]
 
 _STRIP = ".,;:!?\"'()[]{}“”‘’"
 
@@ -294,6 +299,17 @@ class Vocabulary:
             )
 
         return self._canonical(max(distance, key=rank))
+
+    def care_wording(self, text: str) -> CareWording:
+        """Whether a message names a cancer, a medicine, a test or an oncology word ("clear"), only care words that
+        strangers also use in their everyday sense ("everyday": "tropic of cancer", "my free trial"), or none."""
+        if not self.names_care(text):
+            return "none"
+        return "clear" if self.names_care(EVERYDAY_SENSES.sub(" ", text)) else "everyday"
+
+    def names_care(self, text: str) -> bool:
+        """A cancer, a medicine, a test or an oncology word."""
+        return bool(cancer_types().mentioned(text) or self.find_entities(text) or ONCOLOGY_TERMS.search(text))
 
     def _canonical(self, word: str) -> str:
         """A misspelt alias maps to its entity's name; a correctly spelt one (brand, procedure) is kept."""

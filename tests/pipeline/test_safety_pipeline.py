@@ -809,3 +809,21 @@ async def test_a_follow_up_with_an_everyday_word_is_answered_but_a_new_off_topic
     reply = await guide.respond(state, "is it worth it at his age? hes 74 but still plays golf twice a week")
     assert reply.kind == "answer", reply.text[:200]
     assert (await guide.respond(state, "who won the golf last night")).kind == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        # care words in their everyday sense only: the on-topic classifier decides, at its stricter threshold
+        ("where is the tropic of cancer", "out_of_scope"),
+        ("how do i cancel my spotify free trial", "out_of_scope"),
+        ("a mole is digging up my lawn, how do i get rid of it", "out_of_scope"),
+        # a cancer, a medicine or an oncology word: never turned away by the classifier
+        ("my baby has neuroblastoma", "answer"),
+        ("the trial nurse called, what does phase 2 mean", "answer"),
+        ("can radiation to my chest cause a cough months later", "answer"),
+    ],
+)
+async def test_care_words_in_their_everyday_sense_do_not_keep_a_stranger_in_scope(guide, message, kind) -> None:
+    reply = await guide.respond(guide.new_state(f"everyday-{message[:20]}"), message)
+    assert (reply.kind == "out_of_scope") == (kind == "out_of_scope"), (reply.kind, reply.text[:200])

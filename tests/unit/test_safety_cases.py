@@ -288,3 +288,22 @@ def test_history_is_optional_and_odd_input_is_safe() -> None:
         detect_red_flag(message)
         assess_scope(message)
     assert detect_red_flag("I want to end it") == RedFlag("self_harm", "want to end it")
+
+
+@pytest.mark.parametrize(
+    ("message", "wording"),
+    [
+        ("where is the tropic of cancer", "everyday"),
+        ("how do i cancel my free trial", "everyday"),
+        ("moles in my garden", "everyday"),
+        ("ultraviolet radiation and sunscreen", "everyday"),
+        ("my stage 4 cancer", "clear"),
+        ("the trial nurse called", "clear"),
+        ("radiation to my chest and now a cough", "clear"),
+        ("my baby has neuroblastoma", "clear"),
+        ("on letrozole, can i have a glass of wine", "clear"),
+        ("how do i fix my bike chain", "none"),
+    ],
+)
+def test_care_wording_tells_everyday_senses_from_care(vocabulary, message: str, wording: str) -> None:
+    assert vocabulary.care_wording(message) == wording
