@@ -24,7 +24,10 @@ from chains.understand.referents import needs_referent
 if TYPE_CHECKING:
     from chains.pipeline import OncoGuide
 
-FORGET_ME = load_rules(Path(__file__).with_name("gate_rules.yaml")).rules["forget_me"].pattern
+GATE_RULES = load_rules(Path(__file__).with_name("gate_rules.yaml")).rules
+FORGET_ME = GATE_RULES["forget_me"].pattern
+TRIAGE_REPLY = GATE_RULES["triage_reply"].pattern
+TRIAGE_REPLY_MAX_WORDS = 12  # longer typed words after a triage question are a new message, whatever they open with
 
 
 async def check(guide: OncoGuide, turn: Turn) -> Reply | None:
@@ -46,7 +49,8 @@ async def forget(guide: OncoGuide, turn: Turn) -> Reply | None:
 
 
 async def triage(guide: OncoGuide, turn: Turn) -> Reply | None:
-    """Red / amber / green / unsure; the answer to a pending triage question routes the held-back message."""
+    """Red / amber / green / unsure; the answer to a pending triage question routes the held-back message, and a
+    new message sent instead of an answer is graded together with it and then answered itself."""
     asked, turn.state.pending_triage = turn.state.pending_triage, None
     pending = turn.state.pending
     if asked is None and pending is not None and pending.kind == "cancer_type" and turn.text in pending.candidates:
@@ -58,11 +62,21 @@ async def triage(guide: OncoGuide, turn: Turn) -> Reply | None:
     result: Triage | None = None if clicked else await asyncio.to_thread(guide.triager.assess, turn.text, turn.history)
     if asked is not None and (result is None or result.urgency != "red"):  # a new emergency wins over the answer
         result = await asyncio.to_thread(guide.triager.answer_to_question, asked, turn.text, turn.history)
-        turn.text = turn.question = asked["message"]  # now answer what was held back
+        if clicked or _answers_the_triage_question(turn.text):
+            turn.text = turn.question = asked["message"]  # now answer what was held back
+        else:  # a new message sent instead of an answer: graded with the held-back one, answered itself
+            turn.state.profile = turn.state.profile.merge(extract_profile(asked["message"], guide.vocabulary))
     assert result is not None
     turn.triage = result
     turn.scope = assess_scope(turn.text)
     return None
+
+
+def _answers_the_triage_question(text: str) -> bool:
+    """ "no, just asking" answers OncoGuide's triage question; "gemcitabine and cisplatin, what side effects should
+    we expect" is a new message, and is what the patient now wants answered (the held-back one stays in memory)."""
+    words = len(text.split())
+    return words <= 3 or (words <= TRIAGE_REPLY_MAX_WORDS and bool(TRIAGE_REPLY.match(text)))
 
 
 async def urgent(guide: OncoGuide, turn: Turn) -> Reply | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chains.pipeline import OncoGuide
+from chains.pipeline import OncoGuide, PipelineHooks
 from chains.retrieval.embeddings import embed_text
 from chains.settings import Settings
 from chains.triage.classifier import default_classifier
@@ -80,6 +80,27 @@ async def test_a_new_emergency_wins_over_a_pending_triage_question(guide) -> Non
     state.pending_triage = {"message": "my mouth is a bit sore", "category": "mouth_sores"}
     reply = await guide.respond(state, "actually now I have crushing chest pain")
     assert reply.kind == "emergency" and state.pending_triage is None
+
+
+async def test_a_new_question_typed_instead_of_an_answer_is_the_one_answered(guide) -> None:
+    """The patient ignores the triage question and asks something else: the new question is answered (set 6 of
+    the cancer sets saw "gemcitabine and cisplatin, what side effects should we expect" answered as if it were
+    the held-back "Mum is on chemo for bladder cancer"); typed words that answer the question still route the
+    held-back message."""
+    state = guide.new_state("ignored")
+    state.pending_triage = {"message": "Mum is on chemo for bladder cancer", "category": "none"}
+    seen: list[str] = []
+
+    async def on_retrieval_start(query: str) -> None:
+        seen.append(query)
+
+    hooks = PipelineHooks(on_retrieval_start=on_retrieval_start)
+    reply = await guide.respond(state, "gemcitabine and cisplatin, what side effects should we expect", hooks)
+    assert reply.kind == "answer" and state.pending_triage is None
+    assert "gemcitabine" in seen[-1].lower() and "bladder" in (state.profile.cancer_type or ""), (seen, state.profile)
+    state.pending_triage = {"message": "what side effects does cisplatin have", "category": "none"}
+    reply = await guide.respond(state, "no, just asking in general", hooks)
+    assert reply.kind == "answer" and "cisplatin" in seen[-1].lower()
 
 
 async def test_the_fever_threshold_is_a_setting(guide, settings) -> None:
