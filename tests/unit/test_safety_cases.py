@@ -73,6 +73,7 @@ def test_pathological_long_messages_stay_bounded(text: str) -> None:
         ("i've had diarrhoea 9 times today", [], "gi_fluids"),
         ("sudden severe hedache and my vision went blurry", [], "neuro"),
         ("mum is on chemo and suddenly doesnt know where she is", [], "neuro"),
+        ("dad fitting on the floor, on chemo", [], "neuro"),
         ("my dad doesn't know who i am today, he's on chemo", [], "neuro"),
     ],
 )
@@ -99,6 +100,7 @@ def test_new_wordings_of_emergencies(message: str, history: list[str], category:
         ("my hands and feet are red and sore on capecitabine", []),
         ("I get hot flashes and my arm aches from the AI", []),
         ("I have a wig fitting tomorrow, any tips?", []),
+        ("she's fitting in well back at school after my treatment", []),
         ("cant work through chemo, what financial help is there? i dont know where to start", []),
         ("i don't know who else to ask about my scan results", []),
         ("I cut myself shaving and it bled for a bit, platelets are fine", []),
