@@ -28,6 +28,7 @@ class AnswerRequest:
         True  # the one relevance decision (chains.retrieval.knowledge_base.is_relevant) said the library covers it
     )
     previous_answer: str = ""  # what the patient was just told: a follow-up should not get it again
+    cancer_type: str | None = None  # the cancer the question is about, when known (chains.stages.question.steer)
 
 
 @dataclass

@@ -64,7 +64,9 @@ class ComposerEngine(SentenceSelector):
         if not request.passages or not request.relevant:
             return self._nothing_found(request)
         refs = number_sources(request.passages)
-        lead, detail = self.select(request.question, request.passages, request.previous_answer, request.profile)
+        lead, detail = self.select(
+            request.question, request.passages, request.previous_answer, request.profile, request.cancer_type
+        )
         if not lead:
             return self._nothing_found(request)
         blocks: list[str] = []

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from chains.answer.ranking import AnswerRanker, default_ranker, feature_matrix
 from chains.answer.units import LEAD_IN_WORDS, STUDY_TALK, SUBJECTLESS, Unit, asking_vector
+from chains.cancer_types import ANY, cancer_types
 from chains.prompts import question_kind
 from chains.retrieval.bm25 import bm25_tokens
 from chains.retrieval.embeddings import embed_text
@@ -22,6 +24,7 @@ from chains.text.rules import load_rules
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
 from chains.understand.asks import points_back, the_ask
+from chains.understand.entities import load_entities
 from chains.understand.profile.facts import PatientProfile
 
 KEY_POINTS = "key points"
@@ -95,6 +98,47 @@ def about_another_group(unit: Unit, question: str, profile: PatientProfile | Non
         if tags & set(rule.meta.get("conflicts_tags", ())) and not tags & set(rule.meta.get("unless_tags", ())):
             return True
     return False
+
+
+MEDICINE_LABEL = re.compile(r"^\W*([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)(?:\s*\([^)]*\))?\s*:")
+
+
+@cache
+def _medicine_names() -> tuple[dict[str, str], re.Pattern[str]]:
+    """Every name of every medicine in the entity list, to its canonical name, and one pattern that finds them."""
+    names = {
+        name: entity.canonical
+        for entity in load_entities()
+        if entity.kind == "drug"
+        for name in (entity.canonical, *entity.aliases)
+        if len(name) > 3
+    }
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return names, re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+def about_another_medicine(unit: Unit, question: str, profile: PatientProfile | None) -> bool:
+    """The unit opens on a medicine's label ("Neratinib (Nerlynx): nearly everyone gets diarrhoea …") that neither
+    the question nor the patient's medicines name, while they do name another: it is about someone else's
+    treatment (set 17: the neratinib note led answers for patients on cabozantinib and on ipilimumab)."""
+    label = MEDICINE_LABEL.match(unit.standalone().lstrip("*_ "))
+    names, pattern = _medicine_names()
+    medicine = names.get(label.group(1).lower()) if label else None
+    if medicine is None:
+        return False
+    named = {names[m.group(0).lower()] for m in pattern.finditer(question)}
+    named |= {names.get(t.lower(), t.lower()) for t in (profile.current_treatments if profile else ())}
+    return bool(named) and medicine not in named
+
+
+def about_another_cancer(unit: Unit, question: str, cancer_type: str | None) -> bool:
+    """With the question's cancer known, the unit names other cancers and not it ("T4 includes inflammatory breast
+    cancer" in an answer about bowel cancer), and the question names none of them."""
+    if not cancer_type or cancer_type == ANY:
+        return False
+    named = {c.id for c in cancer_types().mentioned(unit.standalone(), signals=False)}
+    asked = {c.id for c in cancer_types().mentioned(question, signals=False)}
+    return bool(named) and cancer_type not in named and not named & asked
 
 
 def quotable(unit: Unit) -> bool:
@@ -299,14 +343,21 @@ class SentenceSelector:
         return sorted(candidates, key=lambda c: -c.score)
 
     def select(
-        self, question: str, passages: list[Passage], already_said: str = "", profile: PatientProfile | None = None
+        self,
+        question: str,
+        passages: list[Passage],
+        already_said: str = "",
+        profile: PatientProfile | None = None,
+        cancer_type: str | None = None,
     ) -> tuple[list[Unit], list[Unit]]:
         """The lead sentences (the answer) and the supporting ones, best first, without repeats; none about a group
-        of patients the patient's facts put them outside."""
+        of patients the patient's facts put them outside, another medicine's note or another cancer."""
         scored = [
             c
             for c in self.scored_candidates(question, passages, already_said)
             if not about_another_group(c.unit, question, profile)
+            and not about_another_medicine(c.unit, question, profile)
+            and not about_another_cancer(c.unit, question, cancer_type)
         ]
         question = question.split(FOLLOW_UP_MARK)[0]
         ask = the_ask(question)

@@ -45,6 +45,7 @@ async def answer(guide: OncoGuide, turn: Turn) -> Reply:
         turn.interpretation_note,
         turn.relevant,
         previous if isinstance(previous, str) else "",
+        turn.cancer_type,
     )
     draft = await guide.engine.answer(request, turn.hooks.on_token)
     if contains_directive(draft.text):  # never show a directive, whichever engine wrote it

@@ -73,3 +73,21 @@ async def test_sentences_about_another_group_of_patients_are_left_out(guide) -> 
     assert "Metastatic breast cancer (cancer that has spread): Olaparib" not in early.text, early.text[:900]
     asked = await guide.respond(guide.new_state("groups-asked"), "when is olaparib used for metastatic breast cancer")
     assert "Metastatic breast cancer (cancer that has spread): Olaparib" in asked.text, asked.text[:900]
+
+
+async def test_another_medicines_note_and_another_cancers_sentences_are_left_out(guide) -> None:
+    """Set 17's readers: the diarrhoea page's "Neratinib (Nerlynx): …" note led answers for a patient on
+    cabozantinib, and breast T-staging ("T4 includes inflammatory breast cancer") answered a bowel report."""
+    cabo = await guide.respond(
+        guide.new_state("another-medicine"),
+        "on cabozantinib (cabometyx) for kidney cancer thats in my lungs. mouth ulcers, sore red soles of my feet, "
+        "diarrhea most days. are these normal and if they lower the dose does it stop working as well",
+    )
+    assert cabo.kind == "answer" and "Neratinib (Nerlynx)" not in cabo.text, cabo.text[:900]
+    asked = await guide.respond(guide.new_state("asked-medicine"), "how do people manage the diarrhoea from neratinib")
+    assert asked.kind == "answer" and "neratinib" in asked.text.lower()[:400], asked.text[:900]
+    bowel = await guide.respond(
+        guide.new_state("another-cancer"),
+        "had my bowel resection, report says T3 N1b M0, 3 out of 18 lymph nodes positive. what stage is that?",
+    )
+    assert bowel.kind == "answer" and "inflammatory breast cancer" not in bowel.text, bowel.text[:900]

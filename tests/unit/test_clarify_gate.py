@@ -130,6 +130,9 @@ def test_abbreviations_and_numbers_are_not_flagged(vocabulary: Vocabulary, messa
         "my wife is on tamoxifen. would venlafaxine interfere with the tamoxifen though",
         "starting folfox. what's the cold sensitivity thing they keep warning us about",
         "my parents are in their 80s and i havent told them about my cancer yet. should i, and how",
+        # set 17's (a spent set once run)
+        "my ca125 was 450 and its 18 now. does that mean the cancer is gone? what number should it be at",
+        "what is midostaurin and what is the stem cell transplant thing theyre talking about for later on",
     ],
 )
 def test_complete_messages_are_not_flagged(vocabulary: Vocabulary, message: str) -> None:
