@@ -63,12 +63,16 @@ class ComposerEngine(SentenceSelector):
         """The answer's blocks (Markdown) and the draft's sources and suggestions."""
         if not request.passages or not request.relevant:
             return self._nothing_found(request)
-        refs = number_sources(request.passages)
         lead, detail = self.select(
             request.question, request.passages, request.previous_answer, request.profile, request.cancer_type
         )
         if not lead:
             return self._nothing_found(request)
+        # the pages are numbered in the order the answer first cites them: it opens on [1], with no gaps
+        first_cited = list(dict.fromkeys(u.doc_id for u in lead + detail))
+        refs = number_sources(
+            sorted(request.passages, key=lambda p: first_cited.index(p.doc_id) if p.doc_id in first_cited else 99)
+        )
         blocks: list[str] = []
         if request.interpretation_note:
             blocks.append(f"*{request.interpretation_note}*")
