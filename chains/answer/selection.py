@@ -117,27 +117,28 @@ def _medicine_names() -> tuple[dict[str, str], re.Pattern[str]]:
     return names, re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
 
 
-def about_another_medicine(unit: Unit, question: str, profile: PatientProfile | None) -> bool:
-    """The unit opens on a medicine's label ("Neratinib (Nerlynx): nearly everyone gets diarrhoea …") that neither
-    the question nor the patient's medicines name, while they do name another: it is about someone else's
-    treatment (set 17: the neratinib note led answers for patients on cabozantinib and on ipilimumab)."""
-    label = MEDICINE_LABEL.match(unit.standalone().lstrip("*_ "))
+def medicines_named(question: str, profile: PatientProfile | None) -> set[str]:
+    """The medicines the question names and the patient takes, by canonical name (once per question)."""
     names, pattern = _medicine_names()
-    medicine = names.get(label.group(1).lower()) if label else None
-    if medicine is None:
-        return False
     named = {names[m.group(0).lower()] for m in pattern.finditer(question)}
-    named |= {names.get(t.lower(), t.lower()) for t in (profile.current_treatments if profile else ())}
-    return bool(named) and medicine not in named
+    return named | {names.get(t.lower(), t.lower()) for t in (profile.current_treatments if profile else ())}
 
 
-def about_another_cancer(unit: Unit, question: str, cancer_type: str | None) -> bool:
+def about_another_medicine(unit: Unit, named: set[str]) -> bool:
+    """The unit opens on a medicine's label ("Neratinib (Nerlynx): nearly everyone gets diarrhoea …") that neither
+    the question nor the patient's medicines name (``named``), while they do name another: it is about someone
+    else's treatment (set 17: the neratinib note led answers for patients on cabozantinib and on ipilimumab)."""
+    label = MEDICINE_LABEL.match(unit.standalone().lstrip("*_ "))
+    medicine = _medicine_names()[0].get(label.group(1).lower()) if label else None
+    return medicine is not None and bool(named) and medicine not in named
+
+
+def about_another_cancer(unit: Unit, asked: set[str], cancer_type: str | None) -> bool:
     """With the question's cancer known, the unit names other cancers and not it ("T4 includes inflammatory breast
-    cancer" in an answer about bowel cancer), and the question names none of them."""
+    cancer" in an answer about bowel cancer), and the question names none of them (``asked``)."""
     if not cancer_type or cancer_type == ANY:
         return False
     named = {c.id for c in cancer_types().mentioned(unit.standalone(), signals=False)}
-    asked = {c.id for c in cancer_types().mentioned(question, signals=False)}
     return bool(named) and cancer_type not in named and not named & asked
 
 
@@ -352,12 +353,14 @@ class SentenceSelector:
     ) -> tuple[list[Unit], list[Unit]]:
         """The lead sentences (the answer) and the supporting ones, best first, without repeats; none about a group
         of patients the patient's facts put them outside, another medicine's note or another cancer."""
+        medicines = medicines_named(question, profile)
+        cancers = {c.id for c in cancer_types().mentioned(question, signals=False)}
         scored = [
             c
             for c in self.scored_candidates(question, passages, already_said)
             if not about_another_group(c.unit, question, profile)
-            and not about_another_medicine(c.unit, question, profile)
-            and not about_another_cancer(c.unit, question, cancer_type)
+            and not about_another_medicine(c.unit, medicines)
+            and not about_another_cancer(c.unit, cancers, cancer_type)
         ]
         question = question.split(FOLLOW_UP_MARK)[0]
         ask = the_ask(question)

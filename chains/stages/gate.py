@@ -116,9 +116,9 @@ async def scope(guide: OncoGuide, turn: Turn) -> Reply | None:
     """Off-topic requests and injection attempts (rules), and an opening message the on-topic classifier reads as
     not about cancer care at all. A message naming a cancer, a medicine or an oncology word is never turned away by
     it; one whose only care words have an everyday sense too needs its stricter threshold ("where is the tropic of
-    cancer"). A reply to OncoGuide's own question and a follow-up in a
-    conversation already about cancer are never turned away by it, nor by the off-topic word rules (the retrieval
-    stage still says so when the library has nothing)."""
+    cancer"). A reply to OncoGuide's own question and a follow-up in a conversation already about cancer are never
+    turned away by it, nor by the off-topic word rules (the retrieval stage still says so when the library has
+    nothing)."""
     assert turn.scope is not None
     opening = not turn.history  # the conversation's first message: later ones follow what was said
     follow_up = not opening and needs_referent(turn.text, guide.vocabulary)  # "is it worth it at his age?"
@@ -127,8 +127,9 @@ async def scope(guide: OncoGuide, turn: Turn) -> Reply | None:
         # in a conversation about cancer is answered ("who won the golf?" is still turned away)
         turn.scope = replace(turn.scope, out_of_scope=False, off_topic_words_only=False)
     ask_model = opening and not turn.scope.out_of_scope and turn.state.pending is None
-    care_wording = guide.vocabulary.care_wording(turn.text)
-    if ask_model and await asyncio.to_thread(guide.topic.is_off_topic, turn.text, care_wording):
+    if ask_model and await asyncio.to_thread(
+        guide.topic.is_off_topic, turn.text, guide.vocabulary.care_wording(turn.text)
+    ):
         turn.scope = replace(turn.scope, out_of_scope=True)
     if not turn.scope.out_of_scope:
         return None
