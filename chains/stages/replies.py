@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 import yaml
@@ -23,6 +24,8 @@ STARTER_QUESTIONS = [
     "How does CAR-T cell therapy work?",
     "How do I find a clinical trial?",
 ]
+
+_OPENS_LIST = re.compile(r":\s*(?:\[\d+\]\s*)*$")  # "Scans may include: [1]"
 
 
 @cache
@@ -132,13 +135,16 @@ def assemble(
     draft: AnswerDraft, notes: list[str], after_lead: list[str] | None = None, about: str | None = None
 ) -> str:
     """The answer as the patient sees it: which cancer it is about, notes that must come first, the answer's
-    lead, notes that belong right after it (who decides about starting or stopping, reading one's own
-    results), the rest of the body, the disclaimer and the sources."""
+    lead (with the list it opens, if it ends in a colon), notes that belong right after it (who decides
+    about starting or stopping, reading one's own results), the rest of the body, the disclaimer and the sources."""
     parts = [about] if about else []
     parts.extend(f"**A note first:** {note}" for note in notes)
     if draft.notice:
         parts.append(f"*{draft.notice}*")
     lead, _, rest = draft.text.partition("\n\n")
+    if _OPENS_LIST.search(lead) and rest:  # a lead that opens a list keeps its list before any note
+        first, _, rest = rest.partition("\n\n")
+        lead = f"{lead}\n\n{first}"
     parts.append(lead)
     parts.extend(f"**Please note:** {note}" for note in after_lead or [])
     if rest:
