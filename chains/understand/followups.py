@@ -9,7 +9,7 @@ from pathlib import Path
 
 from chains.prompts import question_kind
 from chains.text.rules import load_rules
-from chains.understand.clarify.words import PEOPLE_POINTERS, PERSONAL_THEY
+from chains.understand.clarify.words import PEOPLE_POINTERS, PERSON_NAMED, PERSONAL_THEY
 from chains.understand.memory import ConversationState, Rewrite
 from chains.understand.referents import DUMMY_IT, STRONG_KINDS, TREATMENT_PROPERTY, needs_referent, substitute_referent
 from chains.understand.vocabulary import Vocabulary
@@ -80,7 +80,11 @@ def _points_at_people_or_a_statement(message: str) -> bool:
     if _STATEMENT_POINTER.search(message) or PERSONAL_THEY.search(message):
         return True
     pointer = _POINTER.search(DUMMY_IT.sub(lambda m: " " * len(m.group(0)), message))
-    return pointer is not None and pointer.group(0).lower() in PEOPLE_POINTERS
+    if pointer is None:
+        return False
+    word = pointer.group(0).lower()
+    person = PERSON_NAMED.search(message)  # "can my partner stay … or do they have to wait outside"
+    return word in PEOPLE_POINTERS or (word == "they" and person is not None and person.end() <= pointer.start())
 
 
 def _points_at_a_situation(message: str, state: ConversationState) -> bool:
