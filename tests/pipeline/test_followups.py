@@ -58,6 +58,10 @@ CASES = [
      ["following up on", "bill"], ["about chemotherapy"]),
     ("how do i tell my kids (6 and 9) that i have breast cancer", "what if they ask me if i'm going to die",
      ["following up on", "kids"], []),
+    # a person named before "they" is who "they" are (set 18)
+    ("first chemo is next tuesday, EC then paclitaxel for breast cancer. what should i bring with me",
+     "can my partner stay with me the whole time or do they have to wait outside?", ["do they have to wait"],
+     ["paclitaxel have to wait"]),
 ]  # fmt: skip
 
 
