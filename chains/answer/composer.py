@@ -69,10 +69,8 @@ class ComposerEngine(SentenceSelector):
         if not lead:
             return self._nothing_found(request)
         # the pages are numbered in the order the answer first cites them: it opens on [1], with no gaps
-        first_cited = list(dict.fromkeys(u.doc_id for u in lead + detail))
-        refs = number_sources(
-            sorted(request.passages, key=lambda p: first_cited.index(p.doc_id) if p.doc_id in first_cited else 99)
-        )
+        first_cited = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(u.doc_id for u in lead + detail))}
+        refs = number_sources(sorted(request.passages, key=lambda p: first_cited.get(p.doc_id, len(first_cited))))
         blocks: list[str] = []
         if request.interpretation_note:
             blocks.append(f"*{request.interpretation_note}*")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -138,8 +138,15 @@ def about_another_cancer(unit: Unit, asked: set[str], cancer_type: str | None) -
     cancer" in an answer about bowel cancer), and the question names none of them (``asked``)."""
     if not cancer_type or cancer_type == ANY:
         return False
-    named = {c.id for c in cancer_types().mentioned(unit.standalone(), signals=False)}
+    named = cancers_named(unit.standalone())
     return bool(named) and cancer_type not in named and not named & asked
+
+
+@lru_cache(maxsize=16384)
+def cancers_named(text: str) -> frozenset[str]:
+    """The cancers a text names (not their signals), once per text: the library's sentences come back turn after
+    turn, and finding cancer names in every candidate was a quarter of the answer stage's time."""
+    return frozenset(c.id for c in cancer_types().mentioned(text, signals=False))
 
 
 def quotable(unit: Unit) -> bool:
@@ -354,7 +361,7 @@ class SentenceSelector:
         """The lead sentences (the answer) and the supporting ones, best first, without repeats; none about a group
         of patients the patient's facts put them outside, another medicine's note or another cancer."""
         medicines = medicines_named(question, profile)
-        cancers = {c.id for c in cancer_types().mentioned(question, signals=False)}
+        cancers = cancers_named(question)
         scored = [
             c
             for c in self.scored_candidates(question, passages, already_said)
