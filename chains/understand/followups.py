@@ -9,8 +9,9 @@ from pathlib import Path
 
 from chains.prompts import question_kind
 from chains.text.rules import load_rules
-from chains.understand.clarify.words import PEOPLE_POINTERS, PERSON_NAMED, PERSONAL_THEY
+from chains.understand.clarify.words import PEOPLE_POINTERS, PERSONAL_THEY
 from chains.understand.memory import ConversationState, Rewrite
+from chains.understand.profile.cues import PERSON_NAMED
 from chains.understand.referents import DUMMY_IT, STRONG_KINDS, TREATMENT_PROPERTY, needs_referent, substitute_referent
 from chains.understand.vocabulary import Vocabulary
 

@@ -48,7 +48,6 @@ LIGHT_WORDS = WORDS["light_words"]
 STANDALONE_OPENERS = WH_WORDS | WORDS["standalone_openers"]
 
 PERSONAL_THEY = _BOOK["referent.personal_they"]
-PERSON_NAMED = _BOOK["referent.person_named"]
 PEOPLE_POINTERS = WORDS["people_pointers"]
 DUMMY_IT_EXTRA = _BOOK["referent.dummy_it"]
 CAUSATIVE_END = _BOOK["ending.causative"]

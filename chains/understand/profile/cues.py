@@ -12,6 +12,7 @@ _BOOK = load_rules(Path(__file__).with_name("cues.yaml"))
 
 # --- who, whether asked, whether denied ------------------------------------------------------------
 SPEAKER = _BOOK["speaker"]  # named groups: other, me
+PERSON_NAMED = _BOOK["person_named"]
 ME_WORD = _BOOK["me_word"]
 CLAUSE_PUNCT = _BOOK["clause_punct"]
 QUESTION_ONSET = _BOOK["question_onset"]
