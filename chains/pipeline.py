@@ -134,7 +134,8 @@ class OncoGuide:
             if settings.llm_triage:
                 llm_triage = LLMTriageCheck(settings, chat_model)
         guide = cls(settings, kb, vocabulary, engine, rewriter, profile_extractor, llm_triage=llm_triage)
-        kb.search("warm-up: ribociclib side effects", 1)  # load the model and index before the first patient
+        passages = kb.search("warm-up: ribociclib side effects", 1)  # load the model and index before the first patient
+        guide.composer.select("warm-up: ribociclib side effects", passages)  # the answer ranker and its rules
         guide.triager.assess("warm-up: what is a port")  # and the triage classifier
         guide.topic.is_off_topic("warm-up: what is a port")  # and the on-topic classifier
         count_tokens("warm-up")  # and the tokenizer used to trim memory

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from sklearn.decomposition import PCA
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 MODEL_PATH = Path(__file__).with_name("ranker.joblib")
 SIGNALS = (
@@ -71,15 +73,51 @@ def feature_matrix(
     return rows
 
 
-class AnswerRanker:
-    """A multinomial logistic regression over ``feature_matrix`` rows (classes 0, 1, 2)."""
+def linear_form(model: Pipeline) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The trained pipeline (scaled signals, PCA-cut and scaled products, multinomial logistic regression) is linear
+    up to the softmax, so it folds into one weight matrix and bias: the same probabilities, one matrix product
+    instead of sklearn's per-call validation and transformer dispatch (4 ms of a turn's 20 ms answer stage)."""
+    columns, regression = model.steps[0][1], model.steps[-1][1]
+    weights = np.zeros((len(SIGNALS) + VECTOR_SIZE, regression.coef_.shape[0]))
+    bias = regression.intercept_.astype(np.float64).copy()
+    used = 0
+    for _, transformer, indices in columns.transformers_:
+        steps = transformer.steps if isinstance(transformer, Pipeline) else [("", transformer)]
+        # each step maps x to x @ matrix + shift; chain them, then into this block's share of the coefficients
+        matrix, shift = np.eye(len(indices)), np.zeros(len(indices))
+        for _, step in steps:
+            if isinstance(step, StandardScaler):
+                scale = step.scale_ if step.scale_ is not None else np.ones_like(shift)
+                mean = step.mean_ if step.mean_ is not None else np.zeros_like(shift)
+                matrix, shift = matrix / scale, (shift - mean) / scale
+            elif isinstance(step, PCA) and not step.whiten:
+                matrix, shift = matrix @ step.components_.T, (shift - step.mean_) @ step.components_.T
+            else:
+                raise TypeError(f"the ranker's {type(step).__name__} step is not a known linear step")
+        coef = regression.coef_[:, used : used + matrix.shape[1]].T
+        weights[indices] += matrix @ coef
+        bias += shift @ coef
+        used += matrix.shape[1]
+    if used != regression.coef_.shape[1]:
+        raise ValueError("the ranker's transformers do not cover its coefficients")
+    return weights, bias, [int(label) for label in regression.classes_]
 
-    def __init__(self, model: LogisticRegression) -> None:
+
+class AnswerRanker:
+    """A multinomial logistic regression over ``feature_matrix`` rows (classes 0, 1, 2), applied in its folded
+    linear form (``linear_form``)."""
+
+    def __init__(self, model: Pipeline) -> None:
         self.model = model
+        self.weights, self.bias, classes = linear_form(model)
+        self._column = {label: i for i, label in enumerate(classes)}
 
     def grades(self, features: np.ndarray) -> Grades:
-        probabilities = self.model.predict_proba(features)
-        column = {int(label): i for i, label in enumerate(self.model.classes_)}
+        logits = features.astype(np.float64) @ self.weights + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        probabilities = exp / exp.sum(axis=1, keepdims=True)
+        column = self._column
         return Grades(probabilities[:, column[2]], probabilities[:, column[1]], probabilities[:, column[0]])
 
 

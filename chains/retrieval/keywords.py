@@ -81,6 +81,7 @@ class KeywordIndex(KeywordRanking):
         self._df: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._stats: dict[str, FieldStats] = {}
         self._version = -1  # SQLite's data_version when the caches were filled; another writer changes it
+        self._generation = 0  # how many times the caches were dropped: a reader's own caches follow it
         with self._lock:
             stored = self._stored_schema()
             if stored not in (None, SCHEMA):
@@ -125,6 +126,7 @@ class KeywordIndex(KeywordRanking):
         return stats
 
     def _forget(self) -> None:
+        self._generation += 1
         self._chunks.clear()
         self._candidates.clear()
         self._df.clear()
@@ -140,6 +142,13 @@ class KeywordIndex(KeywordRanking):
         if version != self._version:
             self._forget()
             self._version = version
+
+    def generation(self) -> int:
+        """Changes whenever the index was written since the last call (here or by another process): results a
+        caller computed from it under an older generation are stale."""
+        with self._lock:
+            self._fresh()
+            return self._generation
 
     def document_ids(self) -> list[str]:
         with self._lock:

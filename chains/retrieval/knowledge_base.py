@@ -40,6 +40,7 @@ from chains.types import Passage
 
 RRF_K = 60
 UNIT_CACHE_CHUNKS = 2048  # chunks whose sentence vectors stay in memory (about 3 MB)
+RANKING_CACHE = 64  # recent queries whose chunk ranking is kept: a turn's later stages ask again for the same one
 RELEVANT_SIMILARITY = 0.30  # cosine at or above which a passage is about the question
 WEAK_SIMILARITY = 0.12  # below this nothing is, whatever words are shared
 RARE_IDF = 2.0  # a question word this rare in the library, found in the best passage, is a strong keyword match
@@ -85,6 +86,10 @@ class KnowledgeBase:
         self.keywords = keywords
         self.units = units  # the sentence collection (``chains.index.open_unit_collection``), when there is one
         self._unit_cache: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
+        self._chunk_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._rankings: OrderedDict[tuple[str, str, RetrievalWeights], tuple[list[tuple[str, float]], dict[str, float]]]
+        self._rankings = OrderedDict()
+        self._cached_generation = -1  # the keyword index's generation the caches above were filled under
         self._query_lock = threading.Lock()
         self.weights = weights or RetrievalWeights()
         if self.weights.fusion not in ("score", "rrf"):
@@ -119,6 +124,7 @@ class KnowledgeBase:
         if self.units is None:
             return {}
         with self._query_lock:  # Chroma and the cache, one caller at a time: answers and searches run in threads
+            self._drop_stale_caches()
             wanted = [cid for cid in dict.fromkeys(chunk_ids) if cid not in self._unit_cache]
             if wanted:
                 records = self.units.get(
@@ -176,23 +182,62 @@ class KnowledgeBase:
         ids = result["ids"][0]
         return ids, {cid: 1.0 - dist for cid, dist in zip(ids, result["distances"][0], strict=True)}, vector
 
+    def _drop_stale_caches(self) -> None:
+        """Empty the caches when the index was written since they were filled (an ingest here or elsewhere keeps
+        chunk ids, ``<doc_id>::<section>.<part>``, for changed text). Called with ``_query_lock`` held."""
+        generation = self.keywords.generation()
+        if generation != self._cached_generation:
+            self._unit_cache.clear()
+            self._chunk_vectors.clear()
+            self._rankings.clear()
+            self._cached_generation = generation
+
     def _cosines(self, chunk_ids: list[str], vector: np.ndarray) -> dict[str, float]:
-        """Exact cosine of chunks the dense search did not return, from their stored vectors."""
+        """Exact cosine of chunks the dense search did not return, from their stored vectors (the most recently
+        used kept in a bounded cache, as the sentence vectors are)."""
         if not chunk_ids:
             return {}
         with self._query_lock:
-            records = self.collection.get(ids=chunk_ids, include=["embeddings"])
-        found = {
-            cid: float(np.asarray(v, dtype=np.float32) @ vector)
-            for cid, v in zip(records["ids"], records["embeddings"], strict=True)
-        }
+            self._drop_stale_caches()
+            wanted = [cid for cid in chunk_ids if cid not in self._chunk_vectors]
+            if wanted:
+                records = self.collection.get(ids=wanted, include=["embeddings"])
+                for cid, stored in zip(records["ids"], records["embeddings"], strict=True):
+                    self._chunk_vectors[cid] = np.asarray(stored, dtype=np.float32)
+            found = {}
+            for cid in chunk_ids:
+                if cid in self._chunk_vectors:
+                    self._chunk_vectors.move_to_end(cid)
+                    found[cid] = float(self._chunk_vectors[cid] @ vector)
+            while len(self._chunk_vectors) > UNIT_CACHE_CHUNKS:
+                self._chunk_vectors.popitem(last=False)
         return {cid: found.get(cid, 0.0) for cid in chunk_ids}
 
     def rank_chunks(self, query: str, mode: str = "hybrid") -> tuple[list[tuple[str, float]], dict[str, float]]:
-        """Chunk ids with fused scores, best first, and the dense similarities seen.
+        """Chunk ids with fused scores, best first, and the dense similarities seen (fresh lists the caller may
+        change).
 
-        ``mode``: hybrid | dense | keyword.
+        ``mode``: hybrid | dense | keyword. The last ``RANKING_CACHE`` rankings are kept while the index is
+        unchanged: the retrieval stage and the which-cancer stage rank the same standalone question.
         """
+        key = (query, mode, self.weights)
+        with self._query_lock:
+            self._drop_stale_caches()
+            kept = self._rankings.get(key)
+            if kept is not None:
+                self._rankings.move_to_end(key)
+                return list(kept[0]), dict(kept[1])
+            generation = self._cached_generation
+        ranking, similarity = self._rank_chunks(query, mode)
+        with self._query_lock:
+            if generation != self._cached_generation:  # the index changed while this ranking was made
+                return ranking, similarity
+            self._rankings[key] = (list(ranking), dict(similarity))
+            while len(self._rankings) > RANKING_CACHE:
+                self._rankings.popitem(last=False)
+        return ranking, similarity
+
+    def _rank_chunks(self, query: str, mode: str) -> tuple[list[tuple[str, float]], dict[str, float]]:
         n, w = self.weights.candidates, self.weights
         similarity: dict[str, float] = {}
         vector = None
