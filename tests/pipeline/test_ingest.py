@@ -101,6 +101,33 @@ def test_the_keyword_index_follows_changed_and_removed_documents(workspace):
     assert len(knowledge) == len(open_collection(open_client(chroma), name).get()["ids"])
 
 
+def test_a_running_knowledge_base_drops_its_caches_when_a_document_changes(workspace):
+    """Rankings, chunk vectors and sentence vectors are cached per process; chunk ids stay the same when a
+    document's text changes, so the caches must follow the index, not the ids."""
+    from chains.retrieval.knowledge_base import KnowledgeBase
+
+    kb, chroma, name = workspace
+    a = write_doc(kb, "alpha", "neutrophils and the quorvantic marker")
+    for doc_id, subject in (("beta", "lymphedema"), ("gamma", "hot flashes"), ("delta", "mouth sores")):
+        write_doc(kb, doc_id, subject)
+    ingest([kb], chroma_dir=chroma, collection_name=name)
+    knowledge = KnowledgeBase.open(chroma, name)
+    assert knowledge.rank_documents("quorvantic", mode="keyword")[0][0][0] == "alpha"
+    ranked, _ = knowledge.rank_documents("quorvantic marker")
+    assert ranked[0][0] == "alpha"
+    chunk_ids = ranked[0][2]
+    sentences = [text for units in knowledge.unit_vectors(chunk_ids).values() for text, _ in units]
+    assert any("quorvantic" in text for text in sentences)
+
+    a.write_text(a.read_text().replace("quorvantic", "plimsaro"))
+    assert ingest([kb], chroma_dir=chroma, collection_name=name).updated == ["alpha"]
+
+    assert knowledge.rank_documents("quorvantic", mode="keyword")[0] == []
+    assert knowledge.rank_documents("quorvantic marker")[0][0][2] == chunk_ids  # the same ids, new text
+    sentences = [text for units in knowledge.unit_vectors(chunk_ids).values() for text, _ in units]
+    assert any("plimsaro" in text for text in sentences) and not any("quorvantic" in text for text in sentences)
+
+
 def test_a_keyword_index_that_is_missing_is_rebuilt_without_embedding(workspace):
     from chains.retrieval.keywords import keyword_index_path
     from chains.retrieval.knowledge_base import KnowledgeBase
