@@ -75,6 +75,23 @@ async def test_unsure_asks_one_question_with_buttons_and_the_answer_routes_it(gu
     assert green.kind == "answer" and green.urgency == "green" and state.pending_triage is None
 
 
+async def test_the_spinal_cord_question_presupposes_no_back_pain(guide) -> None:
+    """Answer set 18: sore feet and loose stools on cabozantinib got "Along with the back pain, are your legs
+    weak…", about pain nobody mentioned. The question asks about the legs and bladder alone; new back pain on
+    its own still has its amber answer."""
+    state = guide.new_state("spinal wording")
+    message = (
+        "dad is on cabozantinib for kidney cancer that spread to his lungs, his feet are sore and he has loose "
+        "stools most days. do they usually lower the dose or does he just put up with it"
+    )
+    state.pending_triage = {"message": message, "category": "spinal_cord_compression"}
+    question = guide.triager.category("spinal_cord_compression").question
+    assert "back pain" not in question.text.lower() and "legs" in question.text
+    amber = next(option for option in question.options if "back pain" in option)
+    reply = await guide.respond(state, amber)
+    assert reply.kind == "answer" and reply.urgency == "amber" and state.pending_triage is None
+
+
 async def test_a_new_emergency_wins_over_a_pending_triage_question(guide) -> None:
     state = guide.new_state("pending")
     state.pending_triage = {"message": "my mouth is a bit sore", "category": "mouth_sores"}
