@@ -9,6 +9,7 @@ import pytest
 
 from chains.understand.clarify.gate import assess_message
 from chains.understand.clarify.reply import clarification_message, merge_reply
+from chains.understand.clarify.shape import ends_trailing
 from chains.understand.memory import PendingClarification
 from chains.understand.vocabulary import Vocabulary, default_vocabulary
 
@@ -133,6 +134,10 @@ def test_abbreviations_and_numbers_are_not_flagged(vocabulary: Vocabulary, messa
         # set 17's (a spent set once run)
         "my ca125 was 450 and its 18 now. does that mean the cancer is gone? what number should it be at",
         "what is midostaurin and what is the stem cell transplant thing theyre talking about for later on",
+        # set 19's (a spent set once run): a comparison's auxiliary, and "the treatment" of a named cancer
+        "whats BCG treatment for bladder cancer? they want to put it in my bladder every week. does it make you feel "
+        "ill like chemo does",
+        "my 6 year old has just been diagnosed with ALL. how long does the treatment last?",
     ],
 )
 def test_complete_messages_are_not_flagged(vocabulary: Vocabulary, message: str) -> None:
@@ -167,3 +172,12 @@ def test_misspelt_messages_are_not_clarified(vocabulary: Vocabulary, message: st
 def test_known_words_are_not_corrected(vocabulary: Vocabulary) -> None:
     for word in ("ribociclib", "taking", "neutropenia", "her2-low", "kisqali"):
         assert vocabulary.correction(word) is None, word
+
+
+def test_an_auxiliary_after_a_frequency_adverb_ends_a_clause() -> None:
+    """Set 19: "…what are the options then? i've heard it often does" was asked to finish its thought."""
+    assert not ends_trailing("and if it comes back, what are the options then? i've heard it often does")[0]
+
+
+def test_the_treatment_without_a_named_cancer_still_asks_which(vocabulary: Vocabulary) -> None:
+    assert assess_message("how long does the treatment last", vocabulary, has_referent=False).kind == "no_referent"

@@ -37,6 +37,7 @@ from chains.understand.clarify.words import (
     DEFINED_FIRST,
     DEMONSTRATIVE_NOUN,
     DISCOURSE_MARKERS,
+    DISEASE_TREATMENT,
     DO_SUPPORT,
     DUMMY_IT_EXTRA,
     FUNCTION_WORDS,
@@ -122,6 +123,8 @@ def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], h
     if not TREATMENT_PROPERTY.search(text) and any(cancer_types().mentioned(said) for said in (text, *history)):
         return False  # "it" can be the cancer itself: "my dad has CLL … could it come back?" (not "is it safe?")
     referring = REFERRING_WORD.search(text)
+    if not referring and DISEASE_TREATMENT.search(text) and any(cancer_types().mentioned(s) for s in (text, *history)):
+        return False  # "my 6 year old has ALL. how long does the treatment last?": the cancer's own treatment
     if referring and referring.group(0).lower() in PEOPLE_POINTERS and not TREATMENT_PROPERTY.search(text):
         return False  # "my parents are in their 80s … should i, and how": a person, not a medicine
     if referring and any(m.end <= referring.start() for m in vocabulary.find_entities(text, kinds=REFERENT_KINDS)):

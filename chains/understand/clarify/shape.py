@@ -161,6 +161,8 @@ def ends_trailing(text: str, vocabulary: Vocabulary | None = None) -> tuple[bool
         before = before or (words[-3] if len(words) > 2 and not adverb else "")
         if before not in WORDS["elliptical_blockers"]:
             return False, last  # "I don't think I can", "yes she did", "while he still can"
+    if last in ELLIPTICAL_AUXILIARIES and not had_ellipsis and set(words[-5:-1]) & WORDS["comparison_words"]:
+        return False, last  # "does it make you feel ill like chemo does", "will it hurt as much as the op did"
     if last in AUXILIARIES and previous in PRONOUNS and any(w in WH_WORDS for w in words[:-2]):
         return False, last  # "I don't know what it is"
     if last in WORDS["copulas"] - {"be"} and not had_ellipsis and previous not in FUNCTION_WORDS and "what" in clause:
