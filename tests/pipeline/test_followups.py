@@ -62,6 +62,13 @@ CASES = [
     ("first chemo is next tuesday, EC then paclitaxel for breast cancer. what should i bring with me",
      "can my partner stay with me the whole time or do they have to wait outside?", ["do they have to wait"],
      ["paclitaxel have to wait"]),
+    # "that" after the message's own statement is that statement (set 19)
+    ("my oncologist wants me on capecitabine tablets after my bowel cancer surgery. what side effects should i look out for?",
+     "my hands and feet have started going red and a bit sore, is that one of them and is there anything i can put on them",
+     ["is that one of them", "following up on", "capecitabine"], ["is surgery of them"]),
+    ("my sister has AML and just started induction chemo, they said she'll be in hospital for around 4-6 weeks",
+     "can we visit her and bring her kids in, or is that not allowed becuase of infections",
+     ["is that not allowed", "following up on"], ["chemotherapy not allowed"]),
 ]  # fmt: skip
 
 
