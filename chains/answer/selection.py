@@ -149,6 +149,12 @@ def cancers_named(text: str) -> frozenset[str]:
     return frozenset(c.id for c in cancer_types().mentioned(text, signals=False))
 
 
+def defined_term(question: str) -> str:
+    """What a definition question asks to have defined ("what does BRAF positive mean" → "BRAF positive"), or ""."""
+    match = question_kind("definition_term").search(question)
+    return next((group for group in match.groups() if group), "") if match else ""
+
+
 def quotable(unit: Unit) -> bool:
     """Whether the unit reads on its own as an answer's sentence."""
     if SUBJECTLESS.match(unit.text) and not unit.lead_in:
@@ -323,6 +329,9 @@ class SentenceSelector:
         units = self._candidates(passages, question_vector)
         asks = (embed_text(ask), embed_text(question)) if question_vector is not None else None
         signals = [self._signals(u, rare, definition, bool(said) and comparable(u.text) in said, asks) for u in units]
+        defined = {t for t in bm25_tokens(defined_term(question)) if self.kb.idf(t) > 1.0} if definition else set()
+        for unit, signal in zip(units, signals, strict=True):  # the definition names what was asked to be defined
+            signal["names_term"] = float(not defined or bool(defined & set(unit.tokens)))
         for name in RELATIVE_SIGNALS:  # how the sentence compares with the best of this question's candidates
             best = max((signal[name] for signal in signals), default=0.0)
             for signal in signals:
@@ -339,7 +348,9 @@ class SentenceSelector:
             grades = self.ranker.grades(feature_matrix(signals, question_vector, [u.vector for u in units]))
             scores, off = grades.score(), grades.off
             # "what does ER-positive mean?": the best page's own definition leads (few such questions were labelled)
-            defining = [i for i, signal in enumerate(signals) if signal["definition"]]
+            # …when it names what was asked: "what is a PSMA PET scan?" is not answered by the prostate diagnosis page's
+            # first key point about PSA tests, nor "what does BRAF positive mean" by the melanoma biopsy one (set 19)
+            defining = [i for i, signal in enumerate(signals) if signal["definition"] and signal["names_term"]]
             if defining:
                 scores[defining] = scores.max() + DEFINITION_LEAD
                 off[defining] = 0.0

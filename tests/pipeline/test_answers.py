@@ -91,3 +91,18 @@ async def test_another_medicines_note_and_another_cancers_sentences_are_left_out
         "had my bowel resection, report says T3 N1b M0, 3 out of 18 lymph nodes positive. what stage is that?",
     )
     assert bowel.kind == "answer" and "inflammatory breast cancer" not in bowel.text, bowel.text[:900]
+
+
+async def test_a_definition_leads_only_when_it_names_what_was_asked(guide) -> None:
+    """Set 19 (spent): "what does BRAF positive mean on my melanoma results?" opened on the melanoma page's first key
+    point ("A biopsy is the only way to know…"), "what does MMR deficient mean" on the womb page's. A page's first key
+    point is forced to lead a definition question only when it names the term asked about."""
+    for message, term in (
+        ("what does BRAF positive mean on my melanoma results? the letter says V600E mutation detected", "braf"),
+        ("what does MMR deficient mean on my womb cancer pathology report?", "mmr"),
+    ):
+        reply = await guide.respond(guide.new_state(f"define {term}"), message)
+        assert reply.kind == "answer", reply.text[:200]
+        body = [line for line in reply.text.splitlines() if line.strip() and not line.startswith("*")]
+        first_sentence = re.split(r"(?<=[.!?])\s", body[0])[0]
+        assert term in first_sentence.lower(), body[0]
