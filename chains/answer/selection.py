@@ -330,8 +330,9 @@ class SentenceSelector:
         asks = (embed_text(ask), embed_text(question)) if question_vector is not None else None
         signals = [self._signals(u, rare, definition, bool(said) and comparable(u.text) in said, asks) for u in units]
         defined = {t for t in bm25_tokens(defined_term(question)) if self.kb.idf(t) > 1.0} if definition else set()
-        for unit, signal in zip(units, signals, strict=True):  # the definition names what was asked to be defined
-            signal["names_term"] = float(not defined or bool(defined & set(unit.tokens)))
+        for unit, signal in zip(units, signals, strict=True):  # the sentence or its page names what was asked about
+            named = defined & (set(unit.tokens) | set(bm25_tokens(unit.title))) if defined else True
+            signal["names_term"] = float(bool(named))  # ("Hormone Receptors: What ER-Positive … Mean" defines ER)
         for name in RELATIVE_SIGNALS:  # how the sentence compares with the best of this question's candidates
             best = max((signal[name] for signal in signals), default=0.0)
             for signal in signals:
@@ -348,8 +349,9 @@ class SentenceSelector:
             grades = self.ranker.grades(feature_matrix(signals, question_vector, [u.vector for u in units]))
             scores, off = grades.score(), grades.off
             # "what does ER-positive mean?": the best page's own definition leads (few such questions were labelled)
-            # …when it names what was asked: "what is a PSMA PET scan?" is not answered by the prostate diagnosis page's
-            # first key point about PSA tests, nor "what does BRAF positive mean" by the melanoma biopsy one (set 19)
+            # …when it or its page names what was asked: "what is a PSMA PET scan?" is not answered by the prostate
+            # diagnosis page's first key point about PSA tests, nor "what does BRAF positive mean" by the melanoma
+            # biopsy one (set 19); "what does ER-positive mean?" is, by the hormone-receptor page's first key point
             defining = [i for i, signal in enumerate(signals) if signal["definition"] and signal["names_term"]]
             if defining:
                 scores[defining] = scores.max() + DEFINITION_LEAD

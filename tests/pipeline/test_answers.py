@@ -106,3 +106,12 @@ async def test_a_definition_leads_only_when_it_names_what_was_asked(guide) -> No
         body = [line for line in reply.text.splitlines() if line.strip() and not line.startswith("*")]
         first_sentence = re.split(r"(?<=[.!?])\s", body[0])[0]
         assert term in first_sentence.lower(), body[0]
+
+
+async def test_a_page_about_the_term_still_leads_with_its_definition(guide) -> None:
+    """The other direction: "what does ER-positive mean?" opens on the hormone-receptor page's first key point, which
+    explains the term without repeating it ("…let the hormones estrogen and progesterone fuel the cancer's growth")."""
+    reply = await guide.respond(guide.new_state("define er"), "What does ER-positive mean?")
+    assert reply.kind == "answer", reply.text[:200]
+    body = [line for line in reply.text.splitlines() if line.strip() and not line.startswith("*")]
+    assert "estrogen" in " ".join(re.split(r"(?<=[.!?])\s", body[0])[:2]).lower(), body[0]
