@@ -331,7 +331,7 @@ class SentenceSelector:
         signals = [self._signals(u, rare, definition, bool(said) and comparable(u.text) in said, asks) for u in units]
         defined = {t for t in bm25_tokens(defined_term(question)) if self.kb.idf(t) > 1.0} if definition else set()
         for unit, signal in zip(units, signals, strict=True):  # the sentence or its page names what was asked about
-            named = defined & (set(unit.tokens) | set(bm25_tokens(unit.title))) if defined else True
+            named = defined & unit.context_tokens if defined else True
             signal["names_term"] = float(bool(named))  # ("Hormone Receptors: What ER-Positive … Mean" defines ER)
         for name in RELATIVE_SIGNALS:  # how the sentence compares with the best of this question's candidates
             best = max((signal[name] for signal in signals), default=0.0)

@@ -40,6 +40,7 @@ from chains.types import Passage
 
 RRF_K = 60
 UNIT_CACHE_CHUNKS = 2048  # chunks whose sentence vectors stay in memory (about 3 MB)
+ChunkRanking = tuple[list[tuple[str, float]], dict[str, float]]  # chunk ids with fused scores, and dense cosines
 RANKING_CACHE = 64  # recent queries whose chunk ranking is kept: a turn's later stages ask again for the same one
 RELEVANT_SIMILARITY = 0.30  # cosine at or above which a passage is about the question
 WEAK_SIMILARITY = 0.12  # below this nothing is, whatever words are shared
@@ -87,8 +88,7 @@ class KnowledgeBase:
         self.units = units  # the sentence collection (``chains.index.open_unit_collection``), when there is one
         self._unit_cache: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
         self._chunk_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._rankings: OrderedDict[tuple[str, str, RetrievalWeights], tuple[list[tuple[str, float]], dict[str, float]]]
-        self._rankings = OrderedDict()
+        self._rankings: OrderedDict[tuple[str, str, RetrievalWeights], ChunkRanking] = OrderedDict()
         self._cached_generation = -1  # the keyword index's generation the caches above were filled under
         self._query_lock = threading.Lock()
         self.weights = weights or RetrievalWeights()

@@ -120,10 +120,11 @@ def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], h
     if history and (question_kind("situation").search(history[-1]) or not TREATMENT_PROPERTY.search(text)):
         return False  # the last message is what it points at ("…still anxious every day" then "is it normal for it to
         # last this long?"; "how do i tell my 7 yr old" then "and what if she asks…"): the follow-up carries it
-    if not TREATMENT_PROPERTY.search(text) and any(cancer_types().mentioned(said) for said in (text, *history)):
+    cancer_named = any(cancer_types().mentioned(said) for said in (text, *history))
+    if not TREATMENT_PROPERTY.search(text) and cancer_named:
         return False  # "it" can be the cancer itself: "my dad has CLL … could it come back?" (not "is it safe?")
     referring = REFERRING_WORD.search(text)
-    if not referring and DISEASE_TREATMENT.search(text) and any(cancer_types().mentioned(s) for s in (text, *history)):
+    if not referring and DISEASE_TREATMENT.search(text) and cancer_named:
         return False  # "my 6 year old has ALL. how long does the treatment last?": the cancer's own treatment
     if referring and referring.group(0).lower() in PEOPLE_POINTERS and not TREATMENT_PROPERTY.search(text):
         return False  # "my parents are in their 80s … should i, and how": a person, not a medicine
