@@ -23,7 +23,7 @@ from chains.retrieval.knowledge_base import KnowledgeBase
 from chains.text.rules import load_rules
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
-from chains.understand.asks import points_back, the_ask
+from chains.understand.asks import asking_clauses, points_back, the_ask
 from chains.understand.entities import load_entities
 from chains.understand.profile.facts import PatientProfile
 
@@ -58,6 +58,12 @@ COVERAGE_IDF = 2.5  # question words this rare must appear in the answer when th
 ORDER_WEIGHT = 0.01  # a section's opening sentences say what it is about
 LEAD_MAX_WORDS = 45  # a longer sentence or paragraph-long bullet never opens the answer
 RELATIVE_SIGNALS = ("passage", "fit", "words", "fit_ask", "own_words")
+# A two-part question: a sentence the ranker keeps on the point (off ≤ CLAUSE_OFF_LIMIT) that is this close in meaning
+# to an asking clause the lead leaves out, and this much closer than the lead, takes the second lead place. A clause
+# alone ("what are the side effects") has no subject, so its fits are low; the ranker's grade carries the subject.
+CLAUSE_FIT_FLOOR = 0.25
+CLAUSE_GAIN = 0.08
+CLAUSE_OFF_LIMIT = 0.55
 DEFINITION_LEAD = 0.01  # with the ranker: a definition question's definition sentence scores this over the best
 OFF_LIMIT = 0.6  # with the ranker: a sentence this likely off the point is filler (chosen on out-of-fold selections)
 
@@ -414,6 +420,7 @@ class SentenceSelector:
             chosen.append(candidate)
             if len(chosen) >= LEAD_UNITS + DETAIL_UNITS:
                 break
+        chosen = self._lead_each_ask(question, chosen, scored)
         units = [c.unit for c in chosen]
         # A rare word of the asking clauses that the passages cover is covered by the answer: a two-part
         # question ("integrative approaches … for example neutrophils") gets both parts, from a sentence that
@@ -432,5 +439,37 @@ class SentenceSelector:
         lead, detail = units[:leading], units[leading:]
         detail.sort(key=lambda u: (u.doc_rank, u.order))
         return lead, detail
+
+    @staticmethod
+    def _lead_each_ask(question: str, chosen: list[Candidate], scored: list[Candidate]) -> list[Candidate]:
+        """A question that asks two things gets both answered up front: when no lead sentence is close in meaning to
+        one asking clause ("what should I pack … and how long will I be in?"), the best-ranked sentence that fits that
+        clause takes the second lead place; of the two lead sentences, the one that answers the other clauses less
+        well becomes supporting detail."""
+        clauses = asking_clauses(question)
+        if len(clauses) < 2 or len(chosen) < LEAD_UNITS or chosen[0].unit.vector is None:
+            return chosen
+        vectors = np.stack([embed_text(c) for c in clauses])
+        lead = chosen[:LEAD_UNITS]
+        covered = np.max(np.stack([c.unit.vector @ vectors.T for c in lead]), axis=0)
+        weakest = int(np.argmin(covered))
+        leading = {comparable(c.unit.text) for c in lead}
+        for candidate in scored:  # best first, already filtered for other groups, medicines and cancers
+            unit = candidate.unit
+            if unit.vector is None or not quotable(unit) or comparable(unit.text) in leading:
+                continue
+            if candidate.off is None or candidate.off > CLAUSE_OFF_LIMIT:
+                continue
+            if len(unit.standalone().split()) > LEAD_MAX_WORDS:
+                continue
+            fit = float(unit.vector @ vectors[weakest])
+            if fit >= CLAUSE_FIT_FLOOR and fit >= covered[weakest] + CLAUSE_GAIN:
+                # the lead sentence that best answers the other clauses stays first; the other becomes detail
+                others = np.delete(vectors, weakest, axis=0)
+                keep = max(lead, key=lambda c: float(np.max(others @ c.unit.vector)))
+                dropped = [c for c in lead if c is not keep]
+                detail = [c for c in chosen[LEAD_UNITS:] if c.unit is not unit]  # a supporting sentence moves up
+                return [keep, candidate, *dropped, *detail][: LEAD_UNITS + DETAIL_UNITS]
+        return chosen
 
     # --- the answer ------------------------------------------------------------------------------

@@ -27,7 +27,13 @@ _AFTER_QUESTION_MARK = re.compile(r"(?<=\?)\s+")
 @lru_cache(maxsize=4096)
 def the_ask(message: str) -> str:
     """The clauses of ``message`` that ask something, joined; the whole message when none does."""
+    return " ".join(asking_clauses(message)) or message
 
+
+@lru_cache(maxsize=4096)
+def asking_clauses(message: str) -> tuple[str, ...]:
+    """The clauses of ``message`` that ask something, in order ("what should I pack…", "how long will I be in
+    for?", "also will I have drains…"); none when no clause asks."""
     clauses: list[str] = []
     pieces = _AFTER_QUESTION_MARK.split(message.strip())  # "whats a port? my nurse said…": blingfire keeps these
     for sentence in (s for piece in pieces for s in split_sentences(piece)):
@@ -35,8 +41,7 @@ def the_ask(message: str) -> str:
             clauses.append(sentence.strip())
             continue
         clauses.extend(c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and is_question(c))
-    ask = " ".join(c for c in clauses if len(c.split()) >= 2)
-    return ask or message
+    return tuple(c for c in clauses if len(c.split()) >= 2)
 
 
 def points_back(message: str) -> bool:

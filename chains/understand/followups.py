@@ -21,6 +21,8 @@ _BOOK = load_rules(Path(__file__).with_name("followups.yaml"))  # the rules belo
 _OBJECT_IT = _BOOK["object_it"]
 _COMBINATION = _BOOK["combination"]
 _FOLLOW_UP_SHAPE = _BOOK["follow_up_shape"]
+_TEMPORAL_POINTER = _BOOK["temporal_pointer"]
+_PROCEDURE_KINDS = ("treatment", "test")
 
 
 def _is_follow_up(message: str, vocabulary: Vocabulary) -> bool:
@@ -136,6 +138,31 @@ def _disease_in_conversation(recent_messages: list[str]) -> str | None:
     return None
 
 
+def _time_pointed(
+    message: str, focus: list[str], vocabulary: Vocabulary, asked: list[str], previous: str | None
+) -> Rewrite | None:
+    """ "after it", "recovery from that": the procedure or treatment talked about before (the one the last
+    message asked about first), even when the message names another ("will he need chemo after it" after a
+    lobectomy). None when nothing of that kind is in focus."""
+    pointer = _TEMPORAL_POINTER.search(message)
+    if pointer is None:
+        return None
+    disease = _DISEASE_PROPERTY.search(message)
+    if disease and disease.start() < pointer.start():  # "if it comes back after that": about the disease
+        return None
+    kinds = {f: e.kind for f in focus if (e := vocabulary.alias_to_entity.get(f)) and e.kind in STRONG_KINDS}
+    procedures = [f for f in kinds if kinds[f] in _PROCEDURE_KINDS] or list(kinds)
+    if not procedures:
+        return None
+    asked_procedures = [f for f in procedures if f in asked]
+    referent = (asked_procedures or procedures)[-1]
+    start, end = pointer.span("it")
+    standalone = f"{message[:start]}{referent}{message[end:]}"
+    if len(asked_procedures) > 1 and previous:  # "the difference between debulking and a hysterectomy": keep both
+        standalone = f"{standalone} (following up on: {previous})"
+    return Rewrite(standalone, referent, False)
+
+
 # Questions about the disease itself, whatever medicine is in focus: outlook, spread, stage, cure.
 _DISEASE_PROPERTY = _BOOK["disease_property"]
 
@@ -151,6 +178,13 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
     previous = state.standalone_questions[-1] if state.standalone_questions else None
     named = {m.canonical for m in vocabulary.find_entities(message)}
     focus = [f for f in state.focus if f not in named]
+    asked = _asked_about(state.recent_user_messages, vocabulary)
+    timed = _time_pointed(message, focus, vocabulary, asked, previous)
+    if timed is not None:
+        return timed
+    if previous and named and _ELLIPTICAL_OPENER.match(message):
+        # "and what about grapefruit" after alcohol with nilotinib: the same question, about something else
+        return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
     if not needs_referent(message, vocabulary):
         if previous and _STATEMENT_POINTER.search(message):  # "does that mean i can skip the capecitabine?"
             return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)

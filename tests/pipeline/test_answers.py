@@ -115,3 +115,31 @@ async def test_a_page_about_the_term_still_leads_with_its_definition(guide) -> N
     assert reply.kind == "answer", reply.text[:200]
     body = [line for line in reply.text.splitlines() if line.strip() and not line.startswith("*")]
     assert "estrogen" in " ".join(re.split(r"(?<=[.!?])\s", body[0])[:2]).lower(), body[0]
+
+
+def _lead_paragraph(text: str) -> str:
+    """The answer's opening paragraph: its lead sentences, after the line that names the cancer."""
+    paragraphs = text.split("\n\n")
+    return paragraphs[1] if text.startswith("*This") and len(paragraphs) > 1 else paragraphs[0]
+
+
+async def test_a_two_part_question_gets_both_parts_in_its_lead(guide) -> None:
+    """ "why would they do that and what are the side effects" (set 19): both lead sentences had explained PCI and
+    the side effects came after 60 words; a clause no lead sentence fits now brings the sentence that answers it."""
+    state = guide.new_state("two-part")
+    reply = await guide.respond(
+        state,
+        "theyve offered my husband radiotherapy to his brain even though the scan shows nothing there, its for small"
+        " cell lung cancer. why would they do that and what are the side effects",
+    )
+    lead = _lead_paragraph(reply.text).lower()
+    assert "side effect" in lead or "tiredness" in lead, lead
+    assert "brain" in lead, lead
+
+
+async def test_a_one_part_question_keeps_its_lead(guide) -> None:
+    """A question with one asking clause is led by the ranker's two best sentences, unchanged."""
+    state = guide.new_state("one-part")
+    reply = await guide.respond(state, "what are the side effects of rituximab maintenance for follicular lymphoma?")
+    lead = _lead_paragraph(reply.text).lower()
+    assert "infection" in lead or "side effect" in lead, lead

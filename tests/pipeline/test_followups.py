@@ -69,6 +69,27 @@ CASES = [
     ("my sister has AML and just started induction chemo, they said she'll be in hospital for around 4-6 weeks",
      "can we visit her and bring her kids in, or is that not allowed becuase of infections",
      ["is that not allowed", "following up on"], ["chemotherapy not allowed"]),
+    # "after it" is the procedure talked about, even beside another treatment; a procedure keeps the patient's name
+    # for it (session 12, from set 19's second turns)
+    ("my dad is having a lobectomy for stage 1 non small cell lung cancer next week. how long is the recovery usually",
+     "will he need chemo after it as well or is the op usually enough on its own at that stage",
+     ["chemo after lobectomy"], ["following up on"]),
+    ("theyve booked a flexible cystoscopy to check for bladder cancer. what happens during it?",
+     "do i need someone to drive me home after it, and how soon would i get the results",
+     ["home after cystoscopy"], []),
+    ("what is a PSMA PET scan? my urologist wants me to have one before deciding on treatment",
+     "is it the same thing as the bone scan i already had last week or do i really need both of them?",
+     ["psma pet scan the same thing"], []),
+    ("finished treatment for lung cancer last year", "and if it comes back after that, what are the options then?",
+     ["lung cancer comes back"], ["after chemotherapy"]),
+    # "that whole part" is replaced as a whole, not left as "chemotherapy whole part"
+    ("just been told i need chemo before surgery for triple negative breast cancer, why before and not after?",
+     "and how long will that whole part take roughly, would i be able to keep working through it",
+     ["how long will", "take roughly"], ["whole part"]),
+    # "and what about grapefruit": the same question about something else, so the thread is carried
+    ("can you drink alcohol while taking nilotinib for CML? just the odd glass of wine at weekends",
+     "and what about grapefruit, my pharmacist mentioned it but i didnt understand why it matters",
+     ["grapefruit", "following up on", "nilotinib"], []),
 ]  # fmt: skip
 
 
