@@ -11,11 +11,12 @@ import json
 import math
 import sqlite3
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from chains.retrieval.bm25 import okapi
+from chains.retrieval.recent import RecentlyUsed
 
 WORD_CACHE = 16384  # words whose document frequency is kept in memory
 IDF_EPSILON = 0.25  # a word in more than half the rows gets this share of the average idf (BM25Okapi's floor)
@@ -57,7 +58,7 @@ class KeywordRanking:
 
     db: sqlite3.Connection
     _lock: threading.RLock
-    _df: OrderedDict[tuple[str, str], int]
+    _df: RecentlyUsed[tuple[str, str], int]  # sized WORD_CACHE by KeywordIndex
     _stats: dict[str, FieldStats]
 
     def _field(self, field: str) -> FieldStats:
@@ -77,11 +78,7 @@ class KeywordRanking:
             if df is None:
                 row = self.db.execute(f"select doc from {field}_vocab where term = ?", (token,)).fetchone()
                 df = int(row[0]) if row else 0
-                self._df[key] = df
-                while len(self._df) > WORD_CACHE:
-                    self._df.popitem(last=False)
-            else:
-                self._df.move_to_end(key)
+                self._df.put(key, df)
             return df
 
     def _idf(self, field: str, token: str) -> float:

@@ -25,14 +25,15 @@ import json
 import math
 import sqlite3
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from chains.retrieval.index import Chunk
-from chains.retrieval.keyword_ranking import Candidate, FieldStats, KeywordRanking
+from chains.retrieval.keyword_ranking import WORD_CACHE, Candidate, FieldStats, KeywordRanking
+from chains.retrieval.recent import RecentlyUsed
 
 SCHEMA = "3"  # the tables' layout; a file with another is emptied and refilled by the next ingest
 CHUNK_CACHE = 4096  # chunks kept in memory by id (text and metadata), most recently used
@@ -76,9 +77,9 @@ class KeywordIndex(KeywordRanking):
         self.db.execute("pragma journal_mode=wal")
         self.db.execute("pragma synchronous=normal")
         self._lock = threading.RLock()
-        self._chunks: OrderedDict[str, Chunk] = OrderedDict()
-        self._candidates: OrderedDict[str, Candidate] = OrderedDict()
-        self._df: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._chunks: RecentlyUsed[str, Chunk] = RecentlyUsed(CHUNK_CACHE)
+        self._candidates: RecentlyUsed[str, Candidate] = RecentlyUsed(SCORE_CACHE)
+        self._df: RecentlyUsed[tuple[str, str], int] = RecentlyUsed(WORD_CACHE)
         self._stats: dict[str, FieldStats] = {}
         self._version = -1  # SQLite's data_version when the caches were filled; another writer changes it
         self._generation = 0  # how many times the caches were dropped: a reader's own caches follow it
@@ -175,31 +176,24 @@ class KeywordIndex(KeywordRanking):
 
     def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
         """The chunks by id (those that exist), from the cache or one query."""
-        return self._cached(self._chunks, chunk_ids, _CHUNK_COLUMNS, _chunk, CHUNK_CACHE)
+        return self._cached(self._chunks, chunk_ids, _CHUNK_COLUMNS, _chunk)
 
     def candidates(self, chunk_ids: Iterable[str]) -> dict[str, Candidate]:
         """What ranking needs of each chunk (those that exist): its document and its fields' token counts."""
-        return self._cached(self._candidates, chunk_ids, _CANDIDATE_COLUMNS, _candidate, SCORE_CACHE)
+        return self._cached(self._candidates, chunk_ids, _CANDIDATE_COLUMNS, _candidate)
 
-    def _cached(self, cache: OrderedDict, chunk_ids: Iterable[str], columns: str, make, size: int) -> dict:
+    def _cached(self, cache: RecentlyUsed, chunk_ids: Iterable[str], columns: str, make) -> dict:
         """Rows by chunk id from a bounded most-recently-used cache, the missing ones read in one query."""
         wanted = list(dict.fromkeys(chunk_ids))
         with self._lock:
             self._fresh()
-            missing = [cid for cid in wanted if cid not in cache]
+            missing = cache.missing(wanted)
             for start in range(0, len(missing), 500):
                 part = missing[start : start + 500]
                 marks = ",".join("?" * len(part))
                 for row in self.db.execute(f"select {columns} from chunks where chunk_id in ({marks})", part):
-                    cache[row[0]] = make(row)
-            found = {}
-            for cid in wanted:
-                if cid in cache:
-                    cache.move_to_end(cid)
-                    found[cid] = cache[cid]
-            while len(cache) > size:
-                cache.popitem(last=False)
-            return found
+                    cache.add(row[0], make(row))
+            return cache.take(wanted)
 
     def close(self) -> None:
         with self._lock:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from chains.retrieval.embeddings import embed_text
 from chains.retrieval.index import COLLECTION_NAME, Chunk, open_collection, open_unit_collection
 from chains.retrieval.keyword_ranking import CANDIDATE_POOL
 from chains.retrieval.keywords import KeywordIndex, keyword_index_path, shared_keywords
+from chains.retrieval.recent import RecentlyUsed
 from chains.types import Passage
 
 RRF_K = 60
@@ -86,9 +87,9 @@ class KnowledgeBase:
         self.collection = collection
         self.keywords = keywords
         self.units = units  # the sentence collection (``chains.index.open_unit_collection``), when there is one
-        self._unit_cache: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
-        self._chunk_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._rankings: OrderedDict[tuple[str, str, RetrievalWeights], ChunkRanking] = OrderedDict()
+        self._unit_cache: RecentlyUsed[str, list[tuple[str, np.ndarray]]] = RecentlyUsed(UNIT_CACHE_CHUNKS)
+        self._chunk_vectors: RecentlyUsed[str, np.ndarray] = RecentlyUsed(UNIT_CACHE_CHUNKS)
+        self._rankings: RecentlyUsed[tuple[str, str, RetrievalWeights], ChunkRanking] = RecentlyUsed(RANKING_CACHE)
         self._cached_generation = -1  # the keyword index's generation the caches above were filled under
         self._query_lock = threading.Lock()
         self.weights = weights or RetrievalWeights()
@@ -125,7 +126,7 @@ class KnowledgeBase:
             return {}
         with self._query_lock:  # Chroma and the cache, one caller at a time: answers and searches run in threads
             self._drop_stale_caches()
-            wanted = [cid for cid in dict.fromkeys(chunk_ids) if cid not in self._unit_cache]
+            wanted = self._unit_cache.missing(chunk_ids)
             if wanted:
                 records = self.units.get(
                     where={"chunk_id": {"$in": wanted}}, include=["documents", "metadatas", "embeddings"]
@@ -136,14 +137,8 @@ class KnowledgeBase:
                 ):
                     found[meta["chunk_id"]].append((int(meta["n"]), text, np.asarray(vector, dtype=np.float32)))
                 for cid in wanted:
-                    self._unit_cache[cid] = [(text, vector) for _, text, vector in sorted(found.get(cid, []))]
-            result = {}
-            for cid in dict.fromkeys(chunk_ids):
-                self._unit_cache.move_to_end(cid)
-                result[cid] = self._unit_cache[cid]
-            while len(self._unit_cache) > UNIT_CACHE_CHUNKS:
-                self._unit_cache.popitem(last=False)
-            return result
+                    self._unit_cache.add(cid, [(text, vector) for _, text, vector in sorted(found.get(cid, []))])
+            return self._unit_cache.take(chunk_ids)
 
     def idf(self, token: str) -> float:
         """How rare a word is in the library (BM25's inverse document frequency; 0 for unknown words)."""
@@ -199,18 +194,12 @@ class KnowledgeBase:
             return {}
         with self._query_lock:
             self._drop_stale_caches()
-            wanted = [cid for cid in chunk_ids if cid not in self._chunk_vectors]
+            wanted = self._chunk_vectors.missing(chunk_ids)
             if wanted:
                 records = self.collection.get(ids=wanted, include=["embeddings"])
                 for cid, stored in zip(records["ids"], records["embeddings"], strict=True):
-                    self._chunk_vectors[cid] = np.asarray(stored, dtype=np.float32)
-            found = {}
-            for cid in chunk_ids:
-                if cid in self._chunk_vectors:
-                    self._chunk_vectors.move_to_end(cid)
-                    found[cid] = float(self._chunk_vectors[cid] @ vector)
-            while len(self._chunk_vectors) > UNIT_CACHE_CHUNKS:
-                self._chunk_vectors.popitem(last=False)
+                    self._chunk_vectors.add(cid, np.asarray(stored, dtype=np.float32))
+            found = {cid: float(stored @ vector) for cid, stored in self._chunk_vectors.take(chunk_ids).items()}
         return {cid: found.get(cid, 0.0) for cid in chunk_ids}
 
     def rank_chunks(self, query: str, mode: str = "hybrid") -> tuple[list[tuple[str, float]], dict[str, float]]:
@@ -225,16 +214,13 @@ class KnowledgeBase:
             self._drop_stale_caches()
             kept = self._rankings.get(key)
             if kept is not None:
-                self._rankings.move_to_end(key)
                 return list(kept[0]), dict(kept[1])
             generation = self._cached_generation
         ranking, similarity = self._rank_chunks(query, mode)
         with self._query_lock:
             if generation != self._cached_generation:  # the index changed while this ranking was made
                 return ranking, similarity
-            self._rankings[key] = (list(ranking), dict(similarity))
-            while len(self._rankings) > RANKING_CACHE:
-                self._rankings.popitem(last=False)
+            self._rankings.put(key, (list(ranking), dict(similarity)))
         return ranking, similarity
 
     def _rank_chunks(self, query: str, mode: str) -> tuple[list[tuple[str, float]], dict[str, float]]:

@@ -454,6 +454,7 @@ def test_off_topic_and_bare_injections_are_out_of_scope(played: list[Played]) ->
     [
         ("can i drink alcohol with my tablets", "answer"),  # "my tablets": a patient's medicines
         ("is it ok to have a glass of wine on chemo", "answer"),
+        ("what can i eat when everything tastes like metal", "answer"),  # a side effect of treatment, said plainly
         ("how to cancel my gym membership", "out_of_scope"),  # "gym" and "wine" are everyday words here
         ("remove red wine stain from carpet", "out_of_scope"),
     ],
