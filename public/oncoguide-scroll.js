@@ -29,9 +29,12 @@
     var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
     if (!typing && SCROLL_KEYS.indexOf(e.key) >= 0) mine();
   }, options);
+  // A press on the chat's own scrollbar: the target is the chat container itself. Not the message box, which
+  // scrolls too: a click into it before Enter had counted as the patient scrolling, so Chainlit's scroll to the
+  // new question could stop the following (seen under load as an answer ending out of sight).
   window.addEventListener("mousedown", function (e) {
     var target = e.composedPath()[0];
-    if (target && target.nodeType === 1 && isChat(target)) mine(); // on the scrollbar
+    if (target && target.nodeType === 1 && isChat(target) && target.querySelector("[data-step-type]")) mine();
   }, options);
 
   function isChat(el) {

@@ -174,7 +174,13 @@ class RequestLog:
                 self.failed.append(f"{response.status} {response.url}") if response.status >= 400 else None
             ),
         )
-        page.on("requestfailed", lambda request: self.failed.append(f"failed {request.url}"))
+        page.on("requestfailed", self._failed)
+
+    def _failed(self, request) -> None:
+        """A request that could not complete. One the page cancelled itself (an image whose element was re-rendered
+        before it loaded: net::ERR_ABORTED) is not a broken asset; every other failure is."""
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.failed.append(f"failed {request.url}: {request.failure}")
 
     def foreign(self, *origins: str) -> list[str]:
         own = {urlsplit(o).netloc for o in origins}
