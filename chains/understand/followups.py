@@ -141,9 +141,9 @@ def _disease_in_conversation(recent_messages: list[str]) -> str | None:
 def _time_pointed(
     message: str, focus: list[str], vocabulary: Vocabulary, asked: list[str], previous: str | None
 ) -> Rewrite | None:
-    """ "after it", "recovery from that": the procedure or treatment talked about before (the one the last
-    message asked about first), even when the message names another ("will he need chemo after it" after a
-    lobectomy). None when nothing of that kind is in focus."""
+    """ "after it", "recovery from that": the procedure or treatment talked about before (the last one the previous
+    message asked about, else the most recent in focus), even when the message names another ("will he need chemo
+    after it" after a lobectomy). None when nothing of that kind is in focus."""
     pointer = _TEMPORAL_POINTER.search(message)
     if pointer is None:
         return None
@@ -198,9 +198,7 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
         if named and strong_focus and pronoun and pronoun.start() < first_named:
             # "is it safe with vitamin D?" after letrozole; "how long would i be on it, and do i stay on the
             # letrozole too" after asking about Verzenio: "it" is what was talked (or asked) about before
-            referent = _pick_referent(
-                message, strong_focus, vocabulary, _asked_about(state.recent_user_messages, vocabulary)
-            )
+            referent = _pick_referent(message, strong_focus, vocabulary, asked)
             if referent is not None and referent in strong_focus:
                 start, end = pronoun.span("w") if pronoun.group("w") else pronoun.span("it")
                 return Rewrite(f"{message[:start]}{referent}{message[end:]}", referent, False)
@@ -228,7 +226,7 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
         message,
         focus,
         vocabulary,
-        _asked_about(state.recent_user_messages, vocabulary),
+        asked,
         list(state.profile.current_treatments),
     )
     if referent is None and state.profile.current_treatments:
