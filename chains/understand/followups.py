@@ -25,6 +25,16 @@ _TEMPORAL_POINTER = _BOOK["temporal_pointer"]
 _PROCEDURE_KINDS = ("treatment", "test")
 
 
+def _with_previous(text: str, previous: str) -> str:
+    """``text`` with the previous question carried beside it, for retrieval and the answer to keep the thread."""
+    return f"{text} (following up on: {previous})"
+
+
+def _carried(message: str, previous: str) -> Rewrite:
+    """The message as written, carrying the previous question: what it points at is the thread, not one thing."""
+    return Rewrite(_with_previous(message.rstrip(), previous), None, False)
+
+
 def _is_follow_up(message: str, vocabulary: Vocabulary) -> bool:
     if needs_referent(message, vocabulary) or _FOLLOW_UP_SHAPE.match(message):
         return True
@@ -159,7 +169,7 @@ def _time_pointed(
     start, end = pointer.span("it")
     standalone = f"{message[:start]}{referent}{message[end:]}"
     if len(asked_procedures) > 1 and previous:  # "the difference between debulking and a hysterectomy": keep both
-        standalone = f"{standalone} (following up on: {previous})"
+        standalone = _with_previous(standalone, previous)
     return Rewrite(standalone, referent, False)
 
 
@@ -184,10 +194,10 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
         return timed
     if previous and named and _ELLIPTICAL_OPENER.match(message):
         # "and what about grapefruit" after alcohol with nilotinib: the same question, about something else
-        return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+        return _carried(message, previous)
     if not needs_referent(message, vocabulary):
         if previous and _STATEMENT_POINTER.search(message):  # "does that mean i can skip the capecitabine?"
-            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+            return _carried(message, previous)
         if named and focus and _COMBINATION.search(message):
             standalone = _COMBINATION.sub(lambda m: f"{m.group(1)} {focus[-1]}", message, count=1)
             return Rewrite(standalone, focus[-1], False)
@@ -204,24 +214,24 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
                 return Rewrite(f"{message[:start]}{referent}{message[end:]}", referent, False)
         if named and pronoun and pronoun.start() < first_named and previous:
             # "will it get better once chemo stops?" after asking about chemo brain: "it" is the previous topic
-            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+            return _carried(message, previous)
         if previous and not named and _is_follow_up(message, vocabulary):
-            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+            return _carried(message, previous)
         return Rewrite(message, None, False)
     if _points_at_people_or_a_statement(message) or _points_at_a_situation(message, state):
         # "how do i prepare them for the future", "what treatment will they give him", "does that mean i can skip…"
         if previous:
-            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+            return _carried(message, previous)
         return Rewrite(message, None, False)
     if previous and (_WHOLE_PLAN.search(message) or _names_own_topic(message)):
         # "what if he says no to all of it" (the whole plan), "what about gardening" (a new topic in the same thread)
-        return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+        return _carried(message, previous)
     if _DISEASE_PROPERTY.search(message):  # "how long do people live with this?": the disease, not a medicine
         disease = state.profile.disease_phrase() or _disease_in_conversation(state.recent_user_messages)
         if disease:
             return Rewrite(substitute_referent(message, disease), disease, False)
         if previous:
-            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+            return _carried(message, previous)
     referent = _pick_referent(
         message,
         focus,
@@ -233,7 +243,7 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
         referent = state.profile.current_treatments[-1]
     if referent is None:
         if previous:
-            return Rewrite(f"{message.rstrip()} (following up on: {previous})", None, False)
+            return _carried(message, previous)
         return Rewrite(message, None, True)
     own = _OWN_PLURAL_ANTECEDENT.search(message)
     if own:  # "the side effects … do they get better" → "the side effects of letrozole … do they get better"
@@ -243,5 +253,5 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
         standalone = substitute_referent(message, referent)
     kind = vocabulary.alias_to_entity.get(referent)
     if previous and (kind is None or kind.kind not in STRONG_KINDS) and referent not in previous.lower():
-        standalone = f"{standalone} (following up on: {previous})"
+        standalone = _with_previous(standalone, previous)
     return Rewrite(standalone, referent, False)

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Request, expect
 
 from tests.e2e import test_browser as shared
 from tests.e2e.test_browser import (
@@ -176,7 +176,7 @@ class RequestLog:
         )
         page.on("requestfailed", self._failed)
 
-    def _failed(self, request) -> None:
+    def _failed(self, request: Request) -> None:
         """A request that could not complete. One the page cancelled itself (an image whose element was re-rendered
         before it loaded: net::ERR_ABORTED) is not a broken asset; every other failure is."""
         if "ERR_ABORTED" not in (request.failure or ""):

@@ -9,6 +9,12 @@ from __future__ import annotations
 import re
 
 
+def _lead_paragraph(text: str) -> str:
+    """The answer's opening paragraph: its lead sentences, after the line that names the cancer."""
+    paragraphs = text.split("\n\n")
+    return paragraphs[1] if text.startswith("*This") and len(paragraphs) > 1 else paragraphs[0]
+
+
 async def test_outlook_follow_up_is_about_the_disease_not_the_medicine(guide) -> None:
     state = guide.new_state("outlook")
     await guide.respond(
@@ -57,7 +63,7 @@ async def test_an_ask_that_points_back_is_answered_about_the_background(guide) -
         "snappy and low, is that the injections doing that",
     )
     assert reply.kind == "answer"
-    lead = reply.text.split("\n\n")[1] if reply.text.startswith("*This answer") else reply.text
+    lead = _lead_paragraph(reply.text)
     assert re.search(r"hot (?:flash|flush)", lead.split("[1]")[0].lower()), lead[:300]
     assert "It is given as shots" not in reply.text  # a list item never reads as a riddle with "It …:" in front
 
@@ -117,12 +123,6 @@ async def test_a_page_about_the_term_still_leads_with_its_definition(guide) -> N
     assert "estrogen" in " ".join(re.split(r"(?<=[.!?])\s", body[0])[:2]).lower(), body[0]
 
 
-def _lead_paragraph(text: str) -> str:
-    """The answer's opening paragraph: its lead sentences, after the line that names the cancer."""
-    paragraphs = text.split("\n\n")
-    return paragraphs[1] if text.startswith("*This") and len(paragraphs) > 1 else paragraphs[0]
-
-
 async def test_a_two_part_question_gets_both_parts_in_its_lead(guide) -> None:
     """ "why would they do that and what are the side effects" (set 19): both lead sentences had explained PCI and
     the side effects came after 60 words; a clause no lead sentence fits now brings the sentence that answers it."""
@@ -138,7 +138,7 @@ async def test_a_two_part_question_gets_both_parts_in_its_lead(guide) -> None:
 
 
 async def test_a_one_part_question_keeps_its_lead(guide) -> None:
-    """A question with one asking clause is led by the ranker's two best sentences, unchanged."""
+    """A question with one asking clause keeps the ranker's lead: the side effects asked about open the answer."""
     state = guide.new_state("one-part")
     reply = await guide.respond(state, "what are the side effects of rituximab maintenance for follicular lymphoma?")
     lead = _lead_paragraph(reply.text).lower()
