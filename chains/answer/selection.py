@@ -18,7 +18,7 @@ from chains.answer.units import LEAD_IN_WORDS, STUDY_TALK, SUBJECTLESS, Unit, as
 from chains.cancer_types import ANY, cancer_types
 from chains.prompts import question_kind
 from chains.retrieval.bm25 import bm25_tokens
-from chains.retrieval.embeddings import embed_text
+from chains.retrieval.embeddings import embed_text, embed_texts
 from chains.retrieval.knowledge_base import KnowledgeBase
 from chains.text.rules import load_rules
 from chains.text.sentences import split_units, units_with_lead_in
@@ -449,7 +449,7 @@ class SentenceSelector:
         clauses = asking_clauses(question)
         if len(clauses) < 2 or len(chosen) < LEAD_UNITS or chosen[0].unit.vector is None:
             return chosen
-        vectors = np.stack([embed_text(c) for c in clauses])
+        vectors = embed_texts(clauses)
         lead = chosen[:LEAD_UNITS]
         covered = np.max(np.stack([c.unit.vector @ vectors.T for c in lead]), axis=0)
         weakest = int(np.argmin(covered))
