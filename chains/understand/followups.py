@@ -22,6 +22,7 @@ _OBJECT_IT = _BOOK["object_it"]
 _COMBINATION = _BOOK["combination"]
 _FOLLOW_UP_SHAPE = _BOOK["follow_up_shape"]
 _TEMPORAL_POINTER = _BOOK["temporal_pointer"]
+_BROAD_TREATMENT = _BOOK["broad_treatment"]
 _PROCEDURE_KINDS = ("treatment", "test")
 
 
@@ -152,8 +153,9 @@ def _time_pointed(
     message: str, focus: list[str], vocabulary: Vocabulary, asked: list[str], previous: str | None
 ) -> Rewrite | None:
     """ "after it", "recovery from that": the procedure or treatment talked about before (the last one the previous
-    message asked about, else the most recent in focus), even when the message names another ("will he need chemo
-    after it" after a lobectomy). None when nothing of that kind is in focus."""
+    message asked about, else the most recent in focus; a specific one before a broad kind such as chemotherapy), even
+    when the message names another ("will he need chemo after it" after a lobectomy). None when nothing of that kind
+    is in focus."""
     pointer = _TEMPORAL_POINTER.search(message)
     if pointer is None:
         return None
@@ -165,7 +167,9 @@ def _time_pointed(
     if not procedures:
         return None
     asked_procedures = [f for f in procedures if f in asked]
-    referent = (asked_procedures or procedures)[-1]
+    candidates = asked_procedures or procedures
+    specific = [f for f in candidates if not _BROAD_TREATMENT.search(f)]  # CAR-T over "is it a type of chemo"
+    referent = (specific or candidates)[-1]
     start, end = pointer.span("it")
     standalone = f"{message[:start]}{referent}{message[end:]}"
     if len(asked_procedures) > 1 and previous:  # "the difference between debulking and a hysterectomy": keep both
@@ -212,8 +216,9 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
             if referent is not None and referent in strong_focus:
                 start, end = pronoun.span("w") if pronoun.group("w") else pronoun.span("it")
                 return Rewrite(f"{message[:start]}{referent}{message[end:]}", referent, False)
-        if named and pronoun and pronoun.start() < first_named and previous:
-            # "will it get better once chemo stops?" after asking about chemo brain: "it" is the previous topic
+        if named and pronoun and previous and (pronoun.start() < first_named or _FOLLOW_UP_SHAPE.match(message)):
+            # "will it get better once chemo stops?" after asking about chemo brain, "so if i skip chemo and it comes
+            # back…" after a recurrence score: "it" is the previous topic
             return _carried(message, previous)
         if previous and not named and _is_follow_up(message, vocabulary):
             return _carried(message, previous)

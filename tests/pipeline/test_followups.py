@@ -90,6 +90,17 @@ CASES = [
     ("can you drink alcohol while taking nilotinib for CML? just the odd glass of wine at weekends",
      "and what about grapefruit, my pharmacist mentioned it but i didnt understand why it matters",
      ["grapefruit", "following up on", "nilotinib"], []),
+    # session 13, from set 20's second turns: "after it" is the specific treatment, not the broad kind asked beside it;
+    # "is it true" points at nothing; "and it comes back" starts a clause, so the thread is carried, not a test
+    ("my dads DLBCL has come back after R-CHOP and they're now talking about CAR-T. what even is that, is it a type of chemo",
+     "he'd have to stay near the hospital for weeks after it. does someone have to be with him 24/7",
+     ["weeks after car-t cell therapy"], ["after chemotherapy"]),
+    ("they want me to have a stem cell transplant for my myeloma, using my own cells. what does the process look like",
+     "will i lose my hair with the melphalan? and is it true you need all your baby jabs again afterwards",
+     ["is it true you need"], ["transplant true"]),
+    ("they offered me oncotype testing to decide about chemo and my recurrence score came back 23. what does that mean",
+     "so if i skip chemo and it comes back, will i regret it forever?",
+     ["following up on", "it comes back"], ["oncotype dx comes back"]),
 ]  # fmt: skip
 
 
