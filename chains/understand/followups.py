@@ -23,6 +23,8 @@ _COMBINATION = _BOOK["combination"]
 _FOLLOW_UP_SHAPE = _BOOK["follow_up_shape"]
 _TEMPORAL_POINTER = _BOOK["temporal_pointer"]
 _BROAD_TREATMENT = _BOOK["broad_treatment"]
+_DEFINITE_POINTER = _BOOK["definite_pointer"]
+_ORDINAL_POINTER = _BOOK["ordinal_pointer"]
 _PROCEDURE_KINDS = ("treatment", "test")
 
 
@@ -155,17 +157,17 @@ def _time_pointed(
     """ "after it", "recovery from that": the procedure or treatment talked about before (the last one the previous
     message asked about, else the most recent in focus; a specific one before a broad kind such as chemotherapy), even
     when the message names another ("will he need chemo after it" after a lobectomy). None when nothing of that kind
-    is in focus."""
+    is in focus (then the previous question is carried, when there is one)."""
     pointer = _TEMPORAL_POINTER.search(message)
     if pointer is None:
         return None
-    disease = _DISEASE_PROPERTY.search(message)
-    if disease and disease.start() < pointer.start():  # "if it comes back after that": about the disease
-        return None
+    clause_start = max((m.end() for m in re.finditer(r"[,.;?!]", message[: pointer.start()])), default=0)
+    if _DISEASE_PROPERTY.search(message, clause_start, pointer.start()):
+        return None  # "if it comes back after that": about the disease ("…for stage 1A, so why … after it" is not)
     kinds = {f: e.kind for f in focus if (e := vocabulary.alias_to_entity.get(f)) and e.kind in STRONG_KINDS}
     procedures = [f for f in kinds if kinds[f] in _PROCEDURE_KINDS] or list(kinds)
-    if not procedures:
-        return None
+    if not procedures:  # "recovery from that" after a reconstruction the vocabulary does not name: the thread
+        return _carried(message, previous) if previous else None
     asked_procedures = [f for f in procedures if f in asked]
     candidates = asked_procedures or procedures
     specific = [f for f in candidates if not _BROAD_TREATMENT.search(f)]  # CAR-T over "is it a type of chemo"
@@ -200,7 +202,8 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
         # "and what about grapefruit" after alcohol with nilotinib: the same question, about something else
         return _carried(message, previous)
     if not needs_referent(message, vocabulary):
-        if previous and _STATEMENT_POINTER.search(message):  # "does that mean i can skip the capecitabine?"
+        if previous and any(p.search(message) for p in (_STATEMENT_POINTER, _DEFINITE_POINTER, _ORDINAL_POINTER)):
+            # "does that mean i can skip the capecitabine?", "will he need chemo after the op"
             return _carried(message, previous)
         if named and focus and _COMBINATION.search(message):
             standalone = _COMBINATION.sub(lambda m: f"{m.group(1)} {focus[-1]}", message, count=1)
@@ -228,8 +231,9 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
         if previous:
             return _carried(message, previous)
         return Rewrite(message, None, False)
-    if previous and (_WHOLE_PLAN.search(message) or _names_own_topic(message)):
-        # "what if he says no to all of it" (the whole plan), "what about gardening" (a new topic in the same thread)
+    if previous and (_WHOLE_PLAN.search(message) or _ORDINAL_POINTER.search(message) or _names_own_topic(message)):
+        # "what if he says no to all of it" (the whole plan), "what does the second one involve" (one of several named
+        # before), "what about gardening" (a new topic in the same thread)
         return _carried(message, previous)
     if _DISEASE_PROPERTY.search(message):  # "how long do people live with this?": the disease, not a medicine
         disease = state.profile.disease_phrase() or _disease_in_conversation(state.recent_user_messages)

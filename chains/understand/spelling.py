@@ -26,6 +26,8 @@ def correct_spelling(text: str, vocabulary: Vocabulary) -> tuple[str, list[Corre
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
+        if any(ch.isupper() for ch in word[1:]):  # "GCSEs", "HGV", "PSMA": a name the patient typed on purpose
+            return word
         fixed = vocabulary.correction(word)
         if not fixed or fixed.lower() == word.lower():
             return word

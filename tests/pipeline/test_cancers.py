@@ -38,6 +38,8 @@ def test_a_test_or_operation_steers_but_never_becomes_a_diagnosis(vocabulary) ->
     assert cancer_types().first_mentioned("my psa went up to 9").id == "prostate"
     assert extract_profile("my psa went up to 9", vocabulary).cancer_type is None
     assert extract_profile("i have stage 2 bowel cancer", vocabulary).cancer_type == "bowel (colorectal) cancer"
+    # set 21: "which cancer?" was asked after "my moms CT found a 3cm mass on her kidney"
+    assert cancer_types().first_mentioned("my moms CT found a 3cm mass on her kidney by accident").id == "kidney"
 
 
 def test_library_documents_name_known_cancer_types(kb_documents) -> None:

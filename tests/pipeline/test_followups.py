@@ -101,6 +101,20 @@ CASES = [
     ("they offered me oncotype testing to decide about chemo and my recurrence score came back 23. what does that mean",
      "so if i skip chemo and it comes back, will i regret it forever?",
      ["following up on", "it comes back"], ["oncotype dx comes back"]),
+    # from set 21's second turns: a definite or ordinal name for what was said before carries the thread; "people
+    # with it" is the disease; "all that" is the whole situation, never a word put in its place
+    ("dads colonoscopy found a tumour in his sigmoid colon and the CT says T3 N1 M0. what does that mean",
+     "so will he definately need chemo after the op as well",
+     ["following up on", "sigmoid colon"], []),
+    ("mantle cell lymphoma, relapsed after bendamustine rituximab. haematologist says ibrutinib or possibly CAR-T",
+     "what does the second one involve, is it a long hospital stay",
+     ["following up on", "the second one"], ["is ibrutinib"]),
+    ("husband diagnosed with pancreatic cancer, inoperable, spread to liver. were waiting to hear about chemo",
+     "hes barely eating anything. what kind of food is easiest for people with it, and is the odd beer ok",
+     ["pancreatic cancer"], ["people with chemotherapy"]),
+    ("my daughter (16) has stage 4B hodgkin lymphoma, theyre treating her with OEPA cycles. how long does it take",
+     "will she be able to sit her GCSEs next summer with all that going on, and does the school have to be told",
+     ["all that going on", "gcses", "following up on"], ["all stage", "gases"]),
 ]  # fmt: skip
 
 

@@ -169,6 +169,14 @@ def test_misspelt_messages_are_not_clarified(vocabulary: Vocabulary, message: st
     assert assess_message(message, vocabulary).kind == "none"
 
 
+def test_capitalised_names_the_patient_typed_are_not_corrected(vocabulary: Vocabulary) -> None:
+    """Set 21: "sit her GCSEs next summer" became "sit her Gases"."""
+    from chains.understand.spelling import correct_spelling
+
+    text = "will she be able to sit her GCSEs next summer, and can an HGV driver go back to work"
+    assert correct_spelling(text, vocabulary) == (text, [])
+
+
 def test_known_words_are_not_corrected(vocabulary: Vocabulary) -> None:
     for word in ("ribociclib", "taking", "neutropenia", "her2-low", "kisqali"):
         assert vocabulary.correction(word) is None, word
