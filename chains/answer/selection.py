@@ -106,6 +106,25 @@ def about_another_group(unit: Unit, question: str, profile: PatientProfile | Non
     return False
 
 
+_SUBTYPES = load_rules(Path(__file__).with_name("answer_rules.yaml")).with_prefix("subtype.")
+
+
+@lru_cache(maxsize=16384)
+def subtypes_named(text: str) -> frozenset[tuple[str, str]]:
+    """The (family, subtype) pairs a text names: ("leukaemia", "subtype.cml") for "on nilotinib for CML"."""
+    return frozenset((rule.meta["family"], rule.id) for rule in _SUBTYPES.values() if rule.pattern.search(text))
+
+
+def about_another_subtype(unit: Unit, asked: frozenset[tuple[str, str]]) -> bool:
+    """The question names a subtype of a cancer (``asked``: CML, small cell) and the unit names only other subtypes
+    of that family ("Some people with early CLL never need treatment" in an answer about CML)."""
+    if not asked:
+        return False
+    families = {family for family, _ in asked}
+    named = {pair for pair in subtypes_named(unit.standalone()) if pair[0] in families}
+    return bool(named) and not named & asked
+
+
 MEDICINE_LABEL = re.compile(r"^\W*([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)(?:\s*\([^)]*\))?\s*:")
 
 
@@ -378,15 +397,18 @@ class SentenceSelector:
         cancer_type: str | None = None,
     ) -> tuple[list[Unit], list[Unit]]:
         """The lead sentences (the answer) and the supporting ones, best first, without repeats; none about a group
-        of patients the patient's facts put them outside, another medicine's note or another cancer."""
+        of patients the patient's facts put them outside, another medicine's note, another cancer or another subtype of
+        the patient's cancer."""
         medicines = medicines_named(question, profile)
         cancers = cancers_named(question)
+        subtypes = subtypes_named(question)
         scored = [
             c
             for c in self.scored_candidates(question, passages, already_said)
             if not about_another_group(c.unit, question, profile)
             and not about_another_medicine(c.unit, medicines)
             and not about_another_cancer(c.unit, cancers, cancer_type)
+            and not about_another_subtype(c.unit, subtypes)
         ]
         question = question.split(FOLLOW_UP_MARK)[0]
         ask = the_ask(question)

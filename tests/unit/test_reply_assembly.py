@@ -18,3 +18,29 @@ def test_a_lead_sentence_is_followed_by_the_note() -> None:
     draft = AnswerDraft("A PSMA PET scan finds prostate cancer cells. [1]\n\n- It uses a tracer. [1]", [])
     text = assemble(draft, [], [NOTE])
     assert text.index("finds prostate cancer cells") < text.index(NOTE) < text.index("It uses a tracer")
+
+
+def test_an_opening_fits_a_money_worry_and_not_travel_insurance_or_a_treatments_benefits() -> None:
+    from chains.answer.base import opening_line
+
+    assert opening_line("how do i pay for this, the copay is $800 a month") is not None
+    assert opening_line("can i claim benefits while im off work for chemo") is not None
+    assert opening_line("going to thailand, any problems with travel insurance or vaccines on imatinib") is None
+    assert opening_line("what are the benefits of radiotherapy after a lumpectomy") is None
+
+
+def test_a_sentence_about_another_subtype_of_the_patients_cancer_is_left_out() -> None:
+    from chains.answer.selection import about_another_subtype, subtypes_named
+    from chains.answer.units import Unit
+
+    def unit(text: str) -> Unit:
+        return Unit(text, "doc", "Heading", 0.5, 0, 0)
+
+    cml = subtypes_named("been on imatinib for CML 3 years, can i have grapefruit juice")
+    assert about_another_subtype(unit("Some people with early CLL never need treatment."), cml)
+    assert not about_another_subtype(unit("CLL and CML are usually long-term illnesses."), cml)
+    assert not about_another_subtype(unit("Grapefruit raises the level of a TKI in the blood."), cml)
+    small_cell = subtypes_named("my sister has limited stage small cell lung cancer")
+    assert about_another_subtype(unit("Osimertinib is for non-small cell lung cancer with an EGFR change."), small_cell)
+    assert not about_another_subtype(unit("Small cell lung cancer often responds to chemo at first."), small_cell)
+    assert not about_another_subtype(unit("Some people with early CLL never need treatment."), frozenset())
