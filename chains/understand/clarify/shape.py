@@ -180,7 +180,7 @@ def _own_clause_after_wh(clause: list[str]) -> bool:
     first = next((i for i, w in enumerate(clause) if w in WH_WORDS), None)
     if first is None:
         return False
-    rest = clause[first + 1 : -1]
+    rest = [w.split("'")[0] for w in clause[first + 1 : -1]]  # "what [we're aiming] for": "we" is the subject
     return bool(set(rest) & SUBJECT_PRONOUNS - {"it"}) or (len(rest) >= 2 and rest[-2] == "to")
 
 
