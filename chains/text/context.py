@@ -54,6 +54,7 @@ _REPORTED_ADVICE = RULES["reported_advice"]
 _FEATURE_BREAK = RULES["feature_break"]
 _REASSURANCE = RULES["reassurance"]
 _JEST = RULES["jest"]
+_READ_ABOUT = RULES["read_about"]
 _QUOTED = re.compile(r"(?:^|(?<=[\s(\[:]))(['\"])(.+?)\1(?=[\s.,;:!?)\]]|$)")
 
 
@@ -207,6 +208,12 @@ def told_as_story(text: str) -> bool:
     """Anywhere in the message, a sign that what it tells may not be happening to the patient now: a past or
     finished event, someone else, a what-if, or a joke ("lol", "nearly fainted when I saw the bill")."""
     return any(cue.search(text) for cue in (PAST, RESOLVED, _OTHER_PERSON, CONDITIONAL, _JEST))
+
+
+def read_about(text: str) -> bool:
+    """The message tells of something read or heard about ("read online about heart rhythm problems"), which may be
+    a worry rather than a symptom."""
+    return bool(_READ_ABOUT.search(text))
 
 
 def still_going(doc: Doc) -> bool:

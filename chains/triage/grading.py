@@ -5,9 +5,9 @@ The decision, in order (UKONS 24-hour triage logic; sources in docs/SAFETY.md):
    make it red. If the learned classifier is almost sure nothing urgent is meant (a rule fooled by a
    hypothetical it did not see), the rule's finding is asked about instead of assumed; crisis wording
    and temperature readings are never downgraded.
-2. The learned classifier's probability of red: at or above ``RED_AT`` → red (or, when its category model
-   finds no symptom at all, the generic "is this happening now?" question); at or above ``ASK_AT`` → unsure,
-   with the category's question and buttons (unless its category model finds no symptom at all).
+2. The learned classifier's probability of red: at or above ``RED_AT`` → red (or a question first, when its
+   category model finds no symptom at all or the message tells of something read or heard about); at or above
+   ``ASK_AT`` → unsure, with the category's question and buttons (unless its category model finds no symptom at all).
 3. Amber: the classifier's red + amber probability at or above ``AMBER_AT`` for a category that has an
    amber grade (chest pain or thoughts of self-harm never do), or a temperature on
    treatment between ``AMBER_TEMPERATURE_C`` and the fever threshold. Two different amber findings make it
@@ -88,7 +88,6 @@ class Triage:
         return self.category.id == "self_harm"
 
 
-@cache
 @cache
 def _catalogue_data(path: Path = CATALOGUE_PATH) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -178,9 +177,11 @@ class Triager:
             doubted = prediction.red < RULE_DOUBT_BELOW and not exact
             return Triage("unsure" if doubted else "red", category, "rule", prediction.red, flag.evidence, details)
         predicted = self.category(prediction.category)
-        if prediction.red >= RED_AT and predicted.id != "none":
-            return Triage("red", predicted, "classifier", prediction.red, details=details)
-        if prediction.red >= RED_AT:  # urgent-sounding but no symptom the category model knows: ask, don't assume
+        if prediction.red >= RED_AT:
+            if predicted.id != "none" and not context.read_about(normalise(message)):
+                return Triage("red", predicted, "classifier", prediction.red, details=details)
+            # urgent-sounding but no symptom the category model knows, or a symptom read about ("read online about
+            # heart rhythm problems and now im scared…"): ask, don't assume
             return Triage("unsure", predicted, "classifier", prediction.red, details=details)
         temperature = current_temperature_c(message, history)
         warm = temperature is not None and AMBER_TEMPERATURE_C <= temperature < self.fever_threshold_c

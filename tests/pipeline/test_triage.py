@@ -212,3 +212,15 @@ def test_feature_split_leaves_out_denials_and_reassurance() -> None:
     from chains.text.context import split_features
 
     assert split_features("sick 3 times and 4 runny poos, no temp, feel ok") == ["sick 3 times", "4 runny poos"]
+
+
+def test_a_symptom_read_about_is_asked_about_and_a_rule_still_decides() -> None:
+    """Set 22: a worry after reading about a side effect got the emergency reply; an advice line would ask first."""
+    triager = Triager()
+    worry = (
+        "started ibrutinib for CLL 2 months ago, bruising really easy now. also read online about heart rhythm "
+        "problems and now im scared every time i feel my pulse"
+    )
+    assert triager.assess(worry).urgency == "unsure"
+    fever = "i keep reading on the forum about people going septic and now its me, 38.6 and shivering on chemo"
+    assert triager.assess(fever).urgency == "red"
