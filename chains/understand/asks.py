@@ -48,11 +48,20 @@ def points_back(message: str) -> bool:
     """Whether the asking part only points back at the background ("…hot flushes and snappy, is that the
     injections doing that", "my scan showed a 4mm nodule. is this bad?"): then the background is what is asked
     about. Whole-message questions never do."""
+    ask = the_ask(message)
+    return ask != message and _only_points(ask)
+
+
+def leans_on_before(message: str) -> bool:
+    """An asking clause of a follow-up only points back, with little of its own ("is that good news?", "why does the
+    tumour do that?"): what it asks about is in the previous question, so both are read together."""
+    return any(_only_points(clause) for clause in asking_clauses(message) or (message,))
+
+
+def _only_points(text: str) -> bool:
+    """The text has a pointing word and at most ``MAX_OWN_WORDS`` words of its own."""
     from chains.retrieval.bm25 import bm25_tokens
 
-    ask = the_ask(message)
-    if ask == message:
-        return False
-    words = re.findall(r"[a-z']+", ask.lower())
-    own = [t for t in bm25_tokens(ask) if t not in REFERRING_WORDS]
+    words = re.findall(r"[a-z']+", text.lower())
+    own = [t for t in bm25_tokens(text) if t not in REFERRING_WORDS]
     return any(w.replace("'", "") in REFERRING_WORDS for w in words) and len(own) <= MAX_OWN_WORDS

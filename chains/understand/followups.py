@@ -25,6 +25,7 @@ _TEMPORAL_POINTER = _BOOK["temporal_pointer"]
 _BROAD_TREATMENT = _BOOK["broad_treatment"]
 _DEFINITE_POINTER = _BOOK["definite_pointer"]
 _ORDINAL_POINTER = _BOOK["ordinal_pointer"]
+_THIRD_PERSON_START = _BOOK["third_person_start"]
 _PROCEDURE_KINDS = ("treatment", "test")
 
 
@@ -211,7 +212,10 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
         strong_focus = [f for f in focus if (e := vocabulary.alias_to_entity.get(f)) and e.kind in STRONG_KINDS]
         unreferring = DUMMY_IT.sub(lambda m: "_" * len(m.group(0)), message)  # same offsets, dummy "it" gone
         pronoun = _OBJECT_IT.search(unreferring)
-        first_named = min((m.start for m in vocabulary.find_entities(message)), default=len(message))
+        # where the first medicine, treatment or test is named (a topic such as "food" does not count)
+        first_named = min(
+            (m.start for m in vocabulary.find_entities(message, kinds=STRONG_KINDS)), default=len(message)
+        )
         if named and strong_focus and pronoun and pronoun.start() < first_named:
             # "is it safe with vitamin D?" after letrozole; "how long would i be on it, and do i stay on the
             # letrozole too" after asking about Verzenio: "it" is what was talked (or asked) about before
@@ -225,6 +229,8 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
             return _carried(message, previous)
         if previous and not named and _is_follow_up(message, vocabulary):
             return _carried(message, previous)
+        if previous and _THIRD_PERSON_START.search(message) and not PERSON_NAMED.search(message):
+            return _carried(message, previous)  # "once shes home, what about food…": the person talked about
         return Rewrite(message, None, False)
     if _points_at_people_or_a_statement(message) or _points_at_a_situation(message, state):
         # "how do i prepare them for the future", "what treatment will they give him", "does that mean i can skip…"

@@ -115,6 +115,17 @@ CASES = [
     ("my daughter (16) has stage 4B hodgkin lymphoma, theyre treating her with OEPA cycles. how long does it take",
      "will she be able to sit her GCSEs next summer with all that going on, and does the school have to be told",
      ["all that going on", "gcses", "following up on"], ["all stage", "gases"]),
+    # from set 22's second turns: a topic word ("food") before "it" does not stop "it" being the medicine; a
+    # follow-up that starts on "she" is about the person talked about; "the combo" carries the thread
+    ("diagnosed with CML chronic phase last week, starting nilotinib on monday. what should i expect",
+     "anything special with food around it? someone on facebook said no grapefruit",
+     ["around nilotinib"], []),
+    ("mum has myeloma and just had her autologous stem cell transplant, day +14 now",
+     "once shes home what do we need to do about food and cleaning, and can she have her dog back",
+     ["following up on", "myeloma"], []),
+    ("my partner is starting ipilimumab and nivolumab together for melanoma thats spread to his liver",
+     "realistically can he keep working while hes on the combo? hes a self employed plasterer",
+     ["following up on", "melanoma"], []),
 ]  # fmt: skip
 
 
