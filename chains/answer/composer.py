@@ -33,6 +33,8 @@ from chains.answer.selection import (
     WHEN_TO_CALL,
     SentenceSelector,
     comparable,
+    names_another_subtype,
+    subtypes_named,
 )
 from chains.retrieval.bm25 import bm25_tokens
 from chains.text.rules import load_rules
@@ -97,7 +99,12 @@ class ComposerEngine(SentenceSelector):
         main = lead[0].doc_id
         sections = self._sections(main)
         n = refs[main].n
-        status = sorted(split_units(sections.get(STATUS, ""))[:2], key=lambda u: len(u.split()))
+        subtypes = subtypes_named(request.question)  # an answer about CML cites no AML-only evidence or link
+
+        def own_subtype(items: list[str]) -> list[str]:
+            return [item for item in items if not names_another_subtype(item, subtypes)] or items
+
+        status = sorted(own_subtype(split_units(sections.get(STATUS, "")))[:2], key=lambda u: len(u.split()))
         if status:
             level = next((p.evidence for p in request.passages if p.doc_id == main), "") or "general information"
             blocks.append(f"**Evidence:** *{level}*. {_cite(status[0], n)}")
@@ -107,7 +114,7 @@ class ComposerEngine(SentenceSelector):
         questions = self._questions_to_ask(request, [main, *(u.doc_id for u in lead[1:] + detail)])
         if questions:
             blocks.append("### Questions to ask your care team\n" + "\n".join(f"- {q}" for q in questions))
-        learn_more = [_as_link(item) for item in split_units(sections.get(LEARN_MORE, ""))[:2]]
+        learn_more = [_as_link(item) for item in own_subtype(split_units(sections.get(LEARN_MORE, "")))[:2]]
         if learn_more:
             blocks.append("### Where to learn more\n" + "\n".join(f"- {item}" for item in learn_more))
 

@@ -23,7 +23,7 @@ from chains.retrieval.knowledge_base import KnowledgeBase
 from chains.text.rules import load_rules
 from chains.text.sentences import split_units, units_with_lead_in
 from chains.types import Passage
-from chains.understand.asks import asking_clauses, points_back, the_ask
+from chains.understand.asks import asking_clauses, leans_on_before, points_back, the_ask
 from chains.understand.entities import load_entities
 from chains.understand.profile.facts import PatientProfile
 
@@ -88,6 +88,16 @@ class Candidate:
 _GROUPS = load_rules(Path(__file__).with_name("answer_rules.yaml")).with_prefix("group.")
 
 
+def own_words(question: str) -> str:
+    """What sentences are scored against: a follow-up carried with its previous question ("… (following up on: …)")
+    on its own words, unless it only points back ("is that good news?" after an MRD result, "why does the tumour do
+    that?"): then on both."""
+    own, mark, previous = question.partition(FOLLOW_UP_MARK)
+    if mark and leans_on_before(own):
+        return f"{own} {previous.strip().rstrip(')')}"
+    return own
+
+
 def about_another_group(unit: Unit, question: str, profile: PatientProfile | None) -> bool:
     """The unit opens on a group of patients the patient's facts put them outside ("**HER2-positive:** …" for
     someone with triple-negative cancer, "Metastatic breast cancer: …" at stage 1), and the question does not
@@ -115,14 +125,18 @@ def subtypes_named(text: str) -> frozenset[tuple[str, str]]:
     return frozenset((rule.meta["family"], rule.id) for rule in _SUBTYPES.values() if rule.pattern.search(text))
 
 
-def about_another_subtype(unit: Unit, asked: frozenset[tuple[str, str]]) -> bool:
-    """The question names a subtype of a cancer (``asked``: CML, small cell) and the unit names only other subtypes
+def names_another_subtype(text: str, asked: frozenset[tuple[str, str]]) -> bool:
+    """The question names a subtype of a cancer (``asked``: CML, small cell) and the text names only other subtypes
     of that family ("Some people with early CLL never need treatment" in an answer about CML)."""
     if not asked:
         return False
     families = {family for family, _ in asked}
-    named = {pair for pair in subtypes_named(unit.standalone()) if pair[0] in families}
+    named = {pair for pair in subtypes_named(text) if pair[0] in families}
     return bool(named) and not named & asked
+
+
+def about_another_subtype(unit: Unit, asked: frozenset[tuple[str, str]]) -> bool:
+    return names_another_subtype(unit.standalone(), asked)
 
 
 MEDICINE_LABEL = re.compile(r"^\W*([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)(?:\s*\([^)]*\))?\s*:")
@@ -340,7 +354,7 @@ class SentenceSelector:
         """Every sentence and bullet of the passages with its signals, and the question's vector. A follow-up
         carried with its previous question ("… (following up on: …)") is scored on its own words, and sentences
         the patient was just shown score lower."""
-        question = question.split(FOLLOW_UP_MARK)[0]
+        question = own_words(question)
         ask = the_ask(question)  # "can i use aloe vera?" after the background "week 3 of radiotherapy, skin pink"
         question_vector = self._question_vector(question)
         definition = bool(question_kind("definition").search(question))
@@ -410,7 +424,7 @@ class SentenceSelector:
             and not about_another_cancer(c.unit, cancers, cancer_type)
             and not about_another_subtype(c.unit, subtypes)
         ]
-        question = question.split(FOLLOW_UP_MARK)[0]
+        question = own_words(question)
         ask = the_ask(question)
         question_vector = self._question_vector(question)
         chosen: list[Candidate] = []

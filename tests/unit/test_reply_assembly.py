@@ -44,3 +44,12 @@ def test_a_sentence_about_another_subtype_of_the_patients_cancer_is_left_out() -
     assert about_another_subtype(unit("Osimertinib is for non-small cell lung cancer with an EGFR change."), small_cell)
     assert not about_another_subtype(unit("Small cell lung cancer often responds to chemo at first."), small_cell)
     assert not about_another_subtype(unit("Some people with early CLL never need treatment."), frozenset())
+
+
+def test_a_follow_up_that_only_points_back_is_scored_with_the_question_before() -> None:
+    from chains.answer.selection import FOLLOW_UP_MARK, own_words
+
+    carried = f"is that good news?{FOLLOW_UP_MARK} my grandson's MRD was negative at day 29)"
+    assert "MRD was negative" in own_words(carried)
+    named = f"and when can i have my vaccinations again after ABVD{FOLLOW_UP_MARK} i finished ABVD last week)"
+    assert own_words(named) == "and when can i have my vaccinations again after ABVD"
