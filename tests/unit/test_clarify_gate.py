@@ -169,7 +169,9 @@ def test_misspelt_messages_are_not_clarified(vocabulary: Vocabulary, message: st
     assert assess_message(message, vocabulary).kind == "none"
 
 
-@pytest.mark.parametrize("message", ["we dont really understand what we're aiming for", "not sure what they're looking for"])
+@pytest.mark.parametrize(
+    "message", ["we dont really understand what we're aiming for", "not sure what they're looking for"]
+)
 def test_a_preposition_stranded_after_a_contracted_subject_is_complete(vocabulary: Vocabulary, message: str) -> None:
     """Set 22: "…we dont really understand what we're aiming for" was asked to finish its thought."""
     assert assess_message(message, vocabulary).kind == "none"
