@@ -53,3 +53,11 @@ def test_a_follow_up_that_only_points_back_is_scored_with_the_question_before() 
     assert "MRD was negative" in own_words(carried)
     named = f"and when can i have my vaccinations again after ABVD{FOLLOW_UP_MARK} i finished ABVD last week)"
     assert own_words(named) == "and when can i have my vaccinations again after ABVD"
+
+
+def test_am_i_allowed_opens_an_asking_clause() -> None:
+    """Set 22: "…also am i allowed runny eggs and takeaways" was not read as a question of its own."""
+    from chains.understand.asks import asking_clauses
+
+    clauses = asking_clauses("can i still keep my cat? also am i allowed runny eggs and takeaways or is that a no")
+    assert "also am i allowed runny eggs and takeaways" in clauses
