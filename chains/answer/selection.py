@@ -65,7 +65,7 @@ CLAUSE_FIT_FLOOR = 0.25
 CLAUSE_GAIN = 0.08
 CLAUSE_OFF_LIMIT = 0.55
 DEFINITION_LEAD = 0.01  # with the ranker: a definition question's definition sentence scores this over the best
-OFF_LIMIT = 0.6  # with the ranker: a sentence this likely off the point is filler (chosen on out-of-fold selections)
+OFF_LIMIT = 0.5  # with the ranker: a sentence this likely off the point is filler (chosen on out-of-fold selections)
 
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")

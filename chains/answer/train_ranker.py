@@ -1,13 +1,16 @@
 """Train the answer-sentence ranker (``chains.answer.ranking``) from people's labels of candidate sentences.
 
     .venv/bin/python -m chains.answer.train_ranker [--cv] [--out FILE]
+    .venv/bin/python -m chains.answer.train_ranker --held-out FILE.jsonl.gz   # the shipped ranker on new labels
 
-Reads ``ranker_training/labelled.jsonl.gz``: per answered turn, the standalone question, the passages retrieved and
+Reads every ``ranker_training/*.jsonl.gz`` (one file per labelling round): per answered turn, the standalone question, the passages retrieved and
 each labelled candidate sentence with its grade (2 answers, 1 supports, 0 off). The candidates' signals are
 recomputed by the selector itself over the built index (its sentence vectors), so a label counts only while its
 sentence is still in the library (build the index first: ``python -m loaders.ingest``). Writes
 ``chains/answer/ranker.joblib`` (or ``--out``); the same data and index give the same model. ``--cv`` first prints grouped five-fold figures (a conversation's turns stay together) for
-the ranker and for the hand score it replaces, the only figures used to choose the settings below.
+the ranker and for the hand score it replaces, the only figures used to choose the settings below. ``--held-out``
+trains nothing: it prints the same figures for the shipped ranker and the hand score on a labelling round the ranker
+never saw (its first-run figures, before the round joins the training data).
 """
 
 from __future__ import annotations
@@ -32,14 +35,18 @@ from chains.retrieval.knowledge_base import KnowledgeBase
 from chains.settings import get_settings
 from chains.types import Passage
 
-LABELLED = Path(__file__).with_name("ranker_training") / "labelled.jsonl.gz"
+LABELLED = Path(__file__).with_name("ranker_training")
 C = 0.1  # chosen by the grouped CV below (0.01 to 1 tried)
 PRODUCT_DIRECTIONS = 32  # likewise (0, 8, 16, 32 and all 384 tried)
 
 
 def read_labelled(path: Path = LABELLED) -> list[dict]:
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+    """The labelled turns of one file, or of every labelling round in a folder (in name order)."""
+    rows = []
+    for file in sorted(path.glob("*.jsonl.gz")) if path.is_dir() else [path]:
+        with gzip.open(file, "rt", encoding="utf-8") as lines:
+            rows += [json.loads(line) for line in lines if line.strip()]
+    return rows
 
 
 def examples(selector: SentenceSelector, rows: list[dict]) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
@@ -116,6 +123,10 @@ def cross_validate(features: np.ndarray, grades: np.ndarray, turns: list[str], c
     hand = features[:, SIGNALS.index("hand_score")]
     print("hand score:", ranking_figures(hand, grades, turns))
     print("ranker:    ", ranking_figures(ranker_scores, grades, turns))
+    off_limit_figures(off, grades)
+
+
+def off_limit_figures(off: np.ndarray, grades: np.ndarray) -> None:
     for limit in (0.4, 0.5, 0.6, 0.7):
         dropped = off > limit
         print(
@@ -124,15 +135,27 @@ def cross_validate(features: np.ndarray, grades: np.ndarray, turns: list[str], c
         )
 
 
+def held_out(features: np.ndarray, grades: np.ndarray, turns: list[str]) -> None:
+    """The shipped ranker and the hand score on labels the ranker was not trained on."""
+    predicted = AnswerRanker(joblib.load(MODEL_PATH)).grades(features)
+    print("hand score:", ranking_figures(features[:, SIGNALS.index("hand_score")], grades, turns))
+    print("shipped ranker:", ranking_figures(predicted.score(), grades, turns))
+    off_limit_figures(predicted.off, grades)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cv", action="store_true")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--held-out", type=Path, help="a labelled file the shipped ranker was not trained on")
     args = parser.parse_args()
     settings = get_settings()  # the index must be built first (make run, or python -m loaders.ingest)
     selector = SentenceSelector(KnowledgeBase.open(settings.chroma_dir))  # its signals only, not its ranker
-    features, grades, turns, conversations = examples(selector, read_labelled())
+    features, grades, turns, conversations = examples(selector, read_labelled(args.held_out or LABELLED))
     print(f"{len(grades)} labelled sentences from {len(set(turns))} turns; grades {np.bincount(grades, minlength=3)}")
+    if args.held_out:
+        held_out(features, grades, turns)
+        return
     if args.cv:
         cross_validate(features, grades, turns, conversations)
     joblib.dump(new_model().fit(features, grades), args.out)
