@@ -123,6 +123,21 @@ async def test_a_page_about_the_term_still_leads_with_its_definition(guide) -> N
     assert "estrogen" in " ".join(re.split(r"(?<=[.!?])\s", body[0])[:2]).lower(), body[0]
 
 
+async def test_what_someone_has_to_do_is_not_a_definition_question(guide) -> None:
+    """Set 22 (spent): "what does she have to do to donate" after a sibling donor match opened on "Leukaemia (also
+    spelled leukemia) is a cancer of the cells that make blood": "what does … do" was read as asking for a
+    definition, which forces the page's first key point to the front."""
+    state = guide.new_state("donor")
+    await guide.respond(
+        state,
+        "our 19 yr old son has AML and is being lined up for a stem cell transplant. his sister turned out to be a"
+        " full match",
+    )
+    reply = await guide.respond(state, "what does she have to do to donate, will it hurt her")
+    assert reply.kind == "answer", reply.text[:200]
+    assert "is a cancer of the cells" not in _lead_paragraph(reply.text), reply.text[:600]
+
+
 async def test_a_two_part_question_gets_both_parts_in_its_lead(guide) -> None:
     """ "why would they do that and what are the side effects" (set 19): both lead sentences had explained PCI and
     the side effects came after 60 words; a clause no lead sentence fits now brings the sentence that answers it."""
