@@ -43,6 +43,8 @@ def test_a_sentence_about_another_subtype_of_the_patients_cancer_is_left_out() -
     small_cell = subtypes_named("my sister has limited stage small cell lung cancer")
     assert about_another_subtype(unit("Osimertinib is for non-small cell lung cancer with an EGFR change."), small_cell)
     assert not about_another_subtype(unit("Small cell lung cancer often responds to chemo at first."), small_cell)
+    # set 21 (spent): an outlook answer for extensive-stage small cell listed the kinds of non-small cell
+    assert about_another_subtype(unit("**Adenocarcinoma.** This is the most common kind."), small_cell)
     assert not about_another_subtype(unit("Some people with early CLL never need treatment."), frozenset())
 
 
