@@ -5,6 +5,9 @@ and word lists are data, in ``followups.yaml``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from chains.prompts import question_kind
@@ -184,6 +187,178 @@ def _time_pointed(
 _DISEASE_PROPERTY = _BOOK["disease_property"]
 
 
+@dataclass
+class _FollowUp:
+    """The message being read, with what the conversation had in focus and what the previous message asked about."""
+
+    message: str
+    state: ConversationState
+    vocabulary: Vocabulary
+    previous: str | None
+    named: set[str]
+    focus: list[str]
+    asked: list[str]
+
+    @classmethod
+    def read(cls, message: str, state: ConversationState, vocabulary: Vocabulary) -> _FollowUp:
+        named = {m.canonical for m in vocabulary.find_entities(message)}
+        return cls(
+            message,
+            state,
+            vocabulary,
+            state.standalone_questions[-1] if state.standalone_questions else None,
+            named,
+            [f for f in state.focus if f not in named],
+            _asked_about(state.recent_user_messages, vocabulary),
+        )
+
+    def carried(self) -> Rewrite | None:
+        return _carried(self.message, self.previous) if self.previous else None
+
+    def as_written(self) -> Rewrite:
+        return Rewrite(self.message, None, False)
+
+    @cached_property
+    def pronoun(self) -> re.Match[str] | None:
+        """The first object "it" that is not a dummy ("is it true", "it's been a year")."""
+        unreferring = DUMMY_IT.sub(lambda m: "_" * len(m.group(0)), self.message)  # same offsets, dummy "it" gone
+        return _OBJECT_IT.search(unreferring)
+
+    @cached_property
+    def first_named(self) -> int:
+        """Where the first medicine, treatment or test is named (a topic such as "food" does not count)."""
+        found = self.vocabulary.find_entities(self.message, kinds=STRONG_KINDS)
+        return min((m.start for m in found), default=len(self.message))
+
+
+# The readings of a follow-up, each a rule that gives the standalone question or passes (None). Their order is data:
+# ``reading_order`` in followups.yaml.
+
+
+def _time_pointed_reading(f: _FollowUp) -> Rewrite | None:
+    return _time_pointed(f.message, f.focus, f.vocabulary, f.asked, f.previous)
+
+
+def _another_subject(f: _FollowUp) -> Rewrite | None:
+    """ "and what about grapefruit" after alcohol with nilotinib: the same question, about something else."""
+    return f.carried() if f.named and _ELLIPTICAL_OPENER.match(f.message) else None
+
+
+def _thread_pointer(f: _FollowUp) -> Rewrite | None:
+    """ "does that mean i can skip the capecitabine?", "will he need chemo after the op", "the second one"."""
+    pointers = (_STATEMENT_POINTER, _DEFINITE_POINTER, _ORDINAL_POINTER)
+    return f.carried() if any(p.search(f.message) for p in pointers) else None
+
+
+def _combination(f: _FollowUp) -> Rewrite | None:
+    """ "can i take ibuprofen with it" naming one thing and pointing at the one in focus."""
+    if not (f.named and f.focus and _COMBINATION.search(f.message)):
+        return None
+    standalone = _COMBINATION.sub(lambda m: f"{m.group(1)} {f.focus[-1]}", f.message, count=1)
+    return Rewrite(standalone, f.focus[-1], False)
+
+
+def _pronoun_is_focus(f: _FollowUp) -> Rewrite | None:
+    """ "is it safe with vitamin D?" after letrozole; "how long would i be on it, and do i stay on the letrozole too"
+    after asking about Verzenio: "it", before anything the message names, is what was talked (or asked) about."""
+    strong_focus = [c for c in f.focus if (e := f.vocabulary.alias_to_entity.get(c)) and e.kind in STRONG_KINDS]
+    pronoun = f.pronoun
+    if not (f.named and strong_focus and pronoun and pronoun.start() < f.first_named):
+        return None
+    referent = _pick_referent(f.message, strong_focus, f.vocabulary, f.asked)
+    if referent is None or referent not in strong_focus:
+        return None
+    start, end = pronoun.span("w") if pronoun.group("w") else pronoun.span("it")
+    return Rewrite(f"{f.message[:start]}{referent}{f.message[end:]}", referent, False)
+
+
+def _pronoun_is_thread(f: _FollowUp) -> Rewrite | None:
+    """ "will it get better once chemo stops?" after asking about chemo brain, "so if i skip chemo and it comes
+    back…" after a recurrence score: "it" is the previous topic."""
+    pronoun = f.pronoun
+    if f.named and pronoun and (pronoun.start() < f.first_named or _FOLLOW_UP_SHAPE.match(f.message)):
+        return f.carried()
+    return None
+
+
+def _short_follow_up(f: _FollowUp) -> Rewrite | None:
+    """A follow-up's shape ("and the side effects?", a few words naming nothing): the thread."""
+    return f.carried() if not f.named and _is_follow_up(f.message, f.vocabulary) else None
+
+
+def _third_person(f: _FollowUp) -> Rewrite | None:
+    """ "once shes home, what about food…": the person talked about."""
+    if _THIRD_PERSON_START.search(f.message) and not PERSON_NAMED.search(f.message):
+        return f.carried()
+    return None
+
+
+def _people_or_situation(f: _FollowUp) -> Rewrite | None:
+    """ "how do i prepare them for the future", "what treatment will they give him", "is it normal for it to last
+    this long" after a worry: nothing to put in the pointer's place."""
+    if _points_at_people_or_a_statement(f.message) or _points_at_a_situation(f.message, f.state):
+        return f.carried() or f.as_written()
+    return None
+
+
+def _whole_plan(f: _FollowUp) -> Rewrite | None:
+    """ "what if he says no to all of it" (the whole plan), "what does the second one involve" (one of several named
+    before), "what about gardening" (a new topic in the same thread)."""
+    message = f.message
+    if _WHOLE_PLAN.search(message) or _ORDINAL_POINTER.search(message) or _names_own_topic(message):
+        return f.carried()
+    return None
+
+
+def _disease(f: _FollowUp) -> Rewrite | None:
+    """ "how long do people live with this?": the disease, not a medicine."""
+    if not _DISEASE_PROPERTY.search(f.message):
+        return None
+    disease = f.state.profile.disease_phrase() or _disease_in_conversation(f.state.recent_user_messages)
+    if disease:
+        return Rewrite(substitute_referent(f.message, disease), disease, False)
+    return f.carried()
+
+
+def _named_referent(f: _FollowUp) -> Rewrite:
+    """The thing in focus the pointer means (the patient's current treatment when nothing else is); with nothing to
+    point at, the thread, or a question back to the patient."""
+    current = list(f.state.profile.current_treatments)
+    referent = _pick_referent(f.message, f.focus, f.vocabulary, f.asked, current)
+    if referent is None and current:
+        referent = current[-1]
+    if referent is None:
+        return f.carried() or Rewrite(f.message, None, True)
+    message = f.message
+    own = _OWN_PLURAL_ANTECEDENT.search(message)
+    if own:  # "the side effects … do they get better" → "the side effects of letrozole … do they get better"
+        standalone = f"{message[: own.end('noun')]} of {referent}{message[own.end('noun') :]}"
+        standalone = standalone[0].upper() + standalone[1:]
+    else:
+        standalone = substitute_referent(message, referent)
+    kind = f.vocabulary.alias_to_entity.get(referent)
+    if f.previous and (kind is None or kind.kind not in STRONG_KINDS) and referent not in f.previous.lower():
+        standalone = _with_previous(standalone, f.previous)
+    return Rewrite(standalone, referent, False)
+
+
+_READINGS: dict[str, Callable[[_FollowUp], Rewrite | None]] = {
+    "time_pointed": _time_pointed_reading,
+    "another_subject": _another_subject,
+    "thread_pointer": _thread_pointer,
+    "combination": _combination,
+    "pronoun_is_focus": _pronoun_is_focus,
+    "pronoun_is_thread": _pronoun_is_thread,
+    "short_follow_up": _short_follow_up,
+    "third_person": _third_person,
+    "people_or_situation": _people_or_situation,
+    "whole_plan": _whole_plan,
+    "disease": _disease,
+    "named_referent": _named_referent,
+}
+_ORDER: dict[str, list[str]] = _BOOK.tables["reading_order"]
+
+
 def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabulary) -> Rewrite:
     """Turn a follow-up into a standalone question.
 
@@ -191,82 +366,12 @@ def rewrite_followup(message: str, state: ConversationState, vocabulary: Vocabul
     names one thing and points at another ("is letrozole safe with that?"), the other is filled in;
     and when what the patient points at is less certain (a condition or a topic rather than a named
     treatment), the previous question is carried along so retrieval and the answer keep the thread.
+    The readings are tried in ``reading_order`` (followups.yaml); the first that applies decides.
     """
-    previous = state.standalone_questions[-1] if state.standalone_questions else None
-    named = {m.canonical for m in vocabulary.find_entities(message)}
-    focus = [f for f in state.focus if f not in named]
-    asked = _asked_about(state.recent_user_messages, vocabulary)
-    timed = _time_pointed(message, focus, vocabulary, asked, previous)
-    if timed is not None:
-        return timed
-    if previous and named and _ELLIPTICAL_OPENER.match(message):
-        # "and what about grapefruit" after alcohol with nilotinib: the same question, about something else
-        return _carried(message, previous)
-    if not needs_referent(message, vocabulary):
-        if previous and any(p.search(message) for p in (_STATEMENT_POINTER, _DEFINITE_POINTER, _ORDINAL_POINTER)):
-            # "does that mean i can skip the capecitabine?", "will he need chemo after the op"
-            return _carried(message, previous)
-        if named and focus and _COMBINATION.search(message):
-            standalone = _COMBINATION.sub(lambda m: f"{m.group(1)} {focus[-1]}", message, count=1)
-            return Rewrite(standalone, focus[-1], False)
-        strong_focus = [f for f in focus if (e := vocabulary.alias_to_entity.get(f)) and e.kind in STRONG_KINDS]
-        unreferring = DUMMY_IT.sub(lambda m: "_" * len(m.group(0)), message)  # same offsets, dummy "it" gone
-        pronoun = _OBJECT_IT.search(unreferring)
-        # where the first medicine, treatment or test is named (a topic such as "food" does not count)
-        first_named = min(
-            (m.start for m in vocabulary.find_entities(message, kinds=STRONG_KINDS)), default=len(message)
-        )
-        if named and strong_focus and pronoun and pronoun.start() < first_named:
-            # "is it safe with vitamin D?" after letrozole; "how long would i be on it, and do i stay on the
-            # letrozole too" after asking about Verzenio: "it" is what was talked (or asked) about before
-            referent = _pick_referent(message, strong_focus, vocabulary, asked)
-            if referent is not None and referent in strong_focus:
-                start, end = pronoun.span("w") if pronoun.group("w") else pronoun.span("it")
-                return Rewrite(f"{message[:start]}{referent}{message[end:]}", referent, False)
-        if named and pronoun and previous and (pronoun.start() < first_named or _FOLLOW_UP_SHAPE.match(message)):
-            # "will it get better once chemo stops?" after asking about chemo brain, "so if i skip chemo and it comes
-            # back…" after a recurrence score: "it" is the previous topic
-            return _carried(message, previous)
-        if previous and not named and _is_follow_up(message, vocabulary):
-            return _carried(message, previous)
-        if previous and _THIRD_PERSON_START.search(message) and not PERSON_NAMED.search(message):
-            return _carried(message, previous)  # "once shes home, what about food…": the person talked about
-        return Rewrite(message, None, False)
-    if _points_at_people_or_a_statement(message) or _points_at_a_situation(message, state):
-        # "how do i prepare them for the future", "what treatment will they give him", "does that mean i can skip…"
-        if previous:
-            return _carried(message, previous)
-        return Rewrite(message, None, False)
-    if previous and (_WHOLE_PLAN.search(message) or _ORDINAL_POINTER.search(message) or _names_own_topic(message)):
-        # "what if he says no to all of it" (the whole plan), "what does the second one involve" (one of several named
-        # before), "what about gardening" (a new topic in the same thread)
-        return _carried(message, previous)
-    if _DISEASE_PROPERTY.search(message):  # "how long do people live with this?": the disease, not a medicine
-        disease = state.profile.disease_phrase() or _disease_in_conversation(state.recent_user_messages)
-        if disease:
-            return Rewrite(substitute_referent(message, disease), disease, False)
-        if previous:
-            return _carried(message, previous)
-    referent = _pick_referent(
-        message,
-        focus,
-        vocabulary,
-        asked,
-        list(state.profile.current_treatments),
-    )
-    if referent is None and state.profile.current_treatments:
-        referent = state.profile.current_treatments[-1]
-    if referent is None:
-        if previous:
-            return _carried(message, previous)
-        return Rewrite(message, None, True)
-    own = _OWN_PLURAL_ANTECEDENT.search(message)
-    if own:  # "the side effects … do they get better" → "the side effects of letrozole … do they get better"
-        standalone = f"{message[: own.end('noun')]} of {referent}{message[own.end('noun') :]}"
-        standalone = standalone[0].upper() + standalone[1:]
-    else:
-        standalone = substitute_referent(message, referent)
-    kind = vocabulary.alias_to_entity.get(referent)
-    if previous and (kind is None or kind.kind not in STRONG_KINDS) and referent not in previous.lower():
-        standalone = _with_previous(standalone, previous)
-    return Rewrite(standalone, referent, False)
+    follow_up = _FollowUp.read(message, state, vocabulary)
+    pointing = "needs_referent" if needs_referent(message, vocabulary) else "no_referent"
+    for name in _ORDER["first"] + _ORDER[pointing]:
+        rewrite = _READINGS[name](follow_up)
+        if rewrite is not None:
+            return rewrite
+    return follow_up.as_written()
