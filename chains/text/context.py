@@ -54,7 +54,7 @@ _REPORTED_ADVICE = RULES["reported_advice"]
 _FEATURE_BREAK = RULES["feature_break"]
 _REASSURANCE = RULES["reassurance"]
 _JEST = RULES["jest"]
-_READ_ABOUT = RULES["read_about"]
+_NOT_A_NEW_SYMPTOM = tuple(RULES[i] for i in ("read_about", "told_about", "long_standing"))
 _QUOTED = re.compile(r"(?:^|(?<=[\s(\[:]))(['\"])(.+?)\1(?=[\s.,;:!?)\]]|$)")
 
 
@@ -210,10 +210,11 @@ def told_as_story(text: str) -> bool:
     return any(cue.search(text) for cue in (PAST, RESOLVED, _OTHER_PERSON, CONDITIONAL, _JEST))
 
 
-def read_about(text: str) -> bool:
-    """The message tells of something read or heard about ("read online about heart rhythm problems"), which may be
-    a worry rather than a symptom."""
-    return bool(_READ_ABOUT.search(text))
+def not_a_new_symptom(text: str) -> bool:
+    """The message tells of something read or heard about ("read online about heart rhythm problems"), something the
+    team warned about ("the nurse keeps going on about … any diarrhoea") or a symptom lived with for months ("hes had
+    both for months"): it may be a worry, not something that has just come on."""
+    return any(rule.search(text) for rule in _NOT_A_NEW_SYMPTOM)
 
 
 def still_going(doc: Doc) -> bool:

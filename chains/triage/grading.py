@@ -178,10 +178,10 @@ class Triager:
             return Triage("unsure" if doubted else "red", category, "rule", prediction.red, flag.evidence, details)
         predicted = self.category(prediction.category)
         if prediction.red >= RED_AT:
-            if predicted.id != "none" and not context.read_about(normalise(message)):
+            if predicted.id != "none" and not context.not_a_new_symptom(normalise(message)):
                 return Triage("red", predicted, "classifier", prediction.red, details=details)
-            # urgent-sounding but no symptom the category model knows, or a symptom read about ("read online about
-            # heart rhythm problems and now im scared…"): ask, don't assume
+            # urgent-sounding but no symptom the category model knows, or a symptom read or heard about, or lived with
+            # for months ("read online about heart rhythm problems and now im scared…"): ask, don't assume
             return Triage("unsure", predicted, "classifier", prediction.red, details=details)
         temperature = current_temperature_c(message, history)
         warm = temperature is not None and AMBER_TEMPERATURE_C <= temperature < self.fever_threshold_c

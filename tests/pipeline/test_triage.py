@@ -224,3 +224,19 @@ def test_a_symptom_read_about_is_asked_about_and_a_rule_still_decides() -> None:
     assert triager.assess(worry).urgency == "unsure"
     fever = "i keep reading on the forum about people going septic and now its me, 38.6 and shivering on chemo"
     assert triager.assess(fever).urgency == "red"
+
+
+def test_a_warning_heard_or_a_symptom_lived_with_for_months_is_asked_about() -> None:
+    """Set 23's first run: the nurse's warning about diarrhoea on ipilimumab and nivolumab, and diarrhoea a husband
+    has had for months on lenalidomide, both got the emergency reply; an advice line would ask first. Exact rules
+    still decide."""
+    triager = Triager()
+    warned = (
+        "on ipi and nivo combo for melanoma that spread to my lungs. the nurse keeps going on about ringing straight"
+        " away about any diarrhoea"
+    )
+    assert triager.assess(warned).urgency == "unsure"
+    months = "is the tiredness and the diarrhoea from that? hes had both for months and its really getting him down"
+    assert triager.assess(months, ["my husbands been on lenalidomide maintenance for a year now"]).urgency == "unsure"
+    fever = "had the shivers on and off for months but tonight its 38.9 and im on chemo"
+    assert triager.assess(fever).urgency == "red"
