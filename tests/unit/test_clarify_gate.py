@@ -138,6 +138,8 @@ def test_abbreviations_and_numbers_are_not_flagged(vocabulary: Vocabulary, messa
         "whats BCG treatment for bladder cancer? they want to put it in my bladder every week. does it make you feel "
         "ill like chemo does",
         "my 6 year old has just been diagnosed with ALL. how long does the treatment last?",
+        # set 23's first run: "what is X and is it…" names its own antecedent in a later sentence too
+        "my BCR-ABL result was 0.08% which the nurse said is MMR. what is MMR and is it good?",
     ],
 )
 def test_complete_messages_are_not_flagged(vocabulary: Vocabulary, message: str) -> None:

@@ -136,6 +136,9 @@ def _lacks_referent(text: str, vocabulary: Vocabulary, history: Sequence[str], h
     return needs_referent(neutralised, vocabulary)
 
 
+SENTENCE_END = re.compile(r"[.?!]+\s+")
+
+
 def _names_its_own_antecedent(text: str) -> bool:
     """Enough content before the first pointer for it to point inside the message ("…a crisis line number to keep
     in my phone, my counsellor suggested it"), as opposed to "is it safe?" or "what about its side effects"."""
@@ -143,8 +146,9 @@ def _names_its_own_antecedent(text: str) -> bool:
     referring = REFERRING_WORD.search(text)
     if referring is None or MEDICINE_SLOT.search(text):
         return False  # "my friend took it": only a named medicine could be the antecedent, and none was named
-    if DEFINED_FIRST.match(text[: referring.start()]):
-        return True  # "what is a cold cap and does it work": the first clause names it
+    sentence_start = max((m.end() for m in SENTENCE_END.finditer(text, 0, referring.start())), default=0)
+    if DEFINED_FIRST.match(text[sentence_start : referring.start()]):
+        return True  # "what is a cold cap and does it work": the sentence's first clause names it
     before = {w.lower() for w in CONTENT_WORD.findall(text[: referring.start()])}
     before -= FUNCTION_WORDS | WH_WORDS | PRONOUNS | DISCOURSE_MARKERS | LIGHT_WORDS
     return len(before) >= OWN_ANTECEDENT_WORDS
