@@ -116,7 +116,9 @@ def about_another_group(unit: Unit, question: str, profile: PatientProfile | Non
     return False
 
 
-_SUBTYPES = load_rules(Path(__file__).with_name("answer_rules.yaml")).with_prefix("subtype.")
+_ANSWER_RULES = load_rules(Path(__file__).with_name("answer_rules.yaml"))
+# kinds within a family: a cancer's subtypes (CML within leukaemia) and the country whose services a text names
+_SUBTYPES = _ANSWER_RULES.with_prefix("subtype.") | _ANSWER_RULES.with_prefix("country.")
 
 
 @lru_cache(maxsize=16384)
@@ -135,8 +137,10 @@ def names_another_subtype(text: str, asked: frozenset[tuple[str, str]]) -> bool:
     return bool(named) and not named & asked
 
 
-def about_another_subtype(unit: Unit, asked: frozenset[tuple[str, str]]) -> bool:
-    return names_another_subtype(unit.standalone(), asked)
+def about_another_subtype(unit: Unit, asked: frozenset[tuple[str, str]], page_title: str = "") -> bool:
+    """The sentence, or the page it comes from (its title: "Money Help in the UK" for a US bill), names only other
+    kinds of what the question names."""
+    return names_another_subtype(unit.standalone(), asked) or names_another_subtype(page_title, asked)
 
 
 MEDICINE_LABEL = re.compile(r"^\W*([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)(?:\s*\([^)]*\))?\s*:")
@@ -416,13 +420,14 @@ class SentenceSelector:
         medicines = medicines_named(question, profile)
         cancers = cancers_named(question)
         subtypes = subtypes_named(question)
+        titles = {p.doc_id: p.title for p in passages}
         scored = [
             c
             for c in self.scored_candidates(question, passages, already_said)
             if not about_another_group(c.unit, question, profile)
             and not about_another_medicine(c.unit, medicines)
             and not about_another_cancer(c.unit, cancers, cancer_type)
-            and not about_another_subtype(c.unit, subtypes)
+            and not about_another_subtype(c.unit, subtypes, titles.get(c.unit.doc_id, ""))
         ]
         question = own_words(question)
         ask = the_ask(question)

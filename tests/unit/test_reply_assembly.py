@@ -48,6 +48,28 @@ def test_a_sentence_about_another_subtype_of_the_patients_cancer_is_left_out() -
     assert not about_another_subtype(unit("Some people with early CLL never need treatment."), frozenset())
 
 
+def test_a_sentence_or_page_about_another_countrys_services_is_left_out() -> None:
+    """Set 23's first run: "im in the US and just got a bill for $14,000" was answered from the UK money page
+    (critical illness cover, PIP). Where the question says the country, the other country's pages and sentences
+    are left out; a sentence naming both, or neither, stays."""
+    from chains.answer.selection import about_another_subtype, subtypes_named
+    from chains.answer.units import Unit
+
+    def unit(text: str) -> Unit:
+        return Unit(text, "doc", "Heading", 0.5, 0, 0)
+
+    us = subtypes_named("im in the US and just got a bill for $14,000 for my first infusion. is there any help")
+    uk_page = "Money Help in the UK: Benefits, Grants, Travel Costs and Insurance"
+    assert about_another_subtype(unit("Critical illness cover pays a one-off sum."), us, uk_page)
+    assert about_another_subtype(unit("In the UK, Universal Credit can help if your income drops."), us)
+    assert not about_another_subtype(unit("Call 999 in the UK or 911 in the US."), us)
+    assert not about_another_subtype(
+        unit("A financial navigator can explain your bill."), us, "Costs and Money Worries"
+    )
+    uk = subtypes_named("im in the uk, can i get help with travel costs to the hospital")
+    assert about_another_subtype(unit("In the US, COBRA lets you keep your work health plan for a time."), uk)
+
+
 def test_a_follow_up_that_only_points_back_is_scored_with_the_question_before() -> None:
     from chains.answer.selection import FOLLOW_UP_MARK, own_words
 
