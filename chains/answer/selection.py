@@ -85,7 +85,8 @@ class Candidate:
     off: float | None = None
 
 
-_GROUPS = load_rules(Path(__file__).with_name("answer_rules.yaml")).with_prefix("group.")
+_ANSWER_RULES = load_rules(Path(__file__).with_name("answer_rules.yaml"))
+_GROUPS = _ANSWER_RULES.with_prefix("group.")
 
 
 def own_words(question: str) -> str:
@@ -116,7 +117,17 @@ def about_another_group(unit: Unit, question: str, profile: PatientProfile | Non
     return False
 
 
-_ANSWER_RULES = load_rules(Path(__file__).with_name("answer_rules.yaml"))
+_PEOPLE = _ANSWER_RULES.with_prefix("person.")
+
+
+def about_another_person(unit: Unit, question: str) -> bool:
+    """The sentence speaks to someone supporting a person ("your friend") the question never names."""
+    return any(
+        rule.pattern.search(unit.text) and not re.search(rule.meta["asked"], question, re.I)
+        for rule in _PEOPLE.values()
+    )
+
+
 # kinds within a family: a cancer's subtypes (CML within leukaemia) and the country whose services a text names
 _SUBTYPES = _ANSWER_RULES.with_prefix("subtype.") | _ANSWER_RULES.with_prefix("country.")
 
@@ -427,6 +438,7 @@ class SentenceSelector:
             if not about_another_group(c.unit, question, profile)
             and not about_another_medicine(c.unit, medicines)
             and not about_another_cancer(c.unit, cancers, cancer_type)
+            and not about_another_person(c.unit, question)
             and not about_another_subtype(c.unit, subtypes, titles.get(c.unit.doc_id, ""))
         ]
         question = own_words(question)

@@ -287,8 +287,11 @@ def _short_follow_up(f: _FollowUp) -> Rewrite | None:
 
 
 def _third_person(f: _FollowUp) -> Rewrite | None:
-    """ "once shes home, what about food…": the person talked about."""
-    if _THIRD_PERSON_START.search(f.message) and not PERSON_NAMED.search(f.message):
+    """ "once shes home, what about food…": the person talked about, unless the message names someone first ("will
+    she go back to her normal self, my daughter is exhausted" still points back; "my son says he…" does not)."""
+    start = _THIRD_PERSON_START.search(f.message)
+    named = PERSON_NAMED.search(f.message)
+    if start and (named is None or named.start() > start.end()):
         return f.carried()
     return None
 

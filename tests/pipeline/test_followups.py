@@ -126,6 +126,10 @@ CASES = [
     ("my partner is starting ipilimumab and nivolumab together for melanoma thats spread to his liver",
      "realistically can he keep working while hes on the combo? hes a self employed plasterer",
      ["following up on", "melanoma"], []),
+    # from set 23's first run: "she" before the person the message names ("my daughter") is still the one talked about
+    ("my granddaughter is 7 and has ALL leukaemia. shes lost her hair and the steroids have made her face round",
+     "will she go back to her normal self after, my daughter is exhausted and i dont know how to help her",
+     ["following up on", "granddaughter"], []),
 ]  # fmt: skip
 
 

@@ -85,3 +85,13 @@ def test_am_i_allowed_opens_an_asking_clause() -> None:
 
     clauses = asking_clauses("can i still keep my cat? also am i allowed runny eggs and takeaways or is that a no")
     assert "also am i allowed runny eggs and takeaways" in clauses
+
+
+def test_a_sentence_to_someone_supporting_a_friend_needs_a_friend_in_the_question() -> None:
+    """Set 23's first run told a grandmother "If your friend seems very low for weeks…"."""
+    from chains.answer.selection import about_another_person
+    from chains.answer.units import Unit
+
+    friend = Unit("If your friend seems very low for weeks, suggest talking to a GP.", "doc", "Heading", 0.5, 0, 0)
+    assert about_another_person(friend, "will she go back to her normal self, my daughter is exhausted")
+    assert not about_another_person(friend, "my friend finished treatment and has gone quiet, is that common")
