@@ -117,15 +117,15 @@ def about_another_group(unit: Unit, question: str, profile: PatientProfile | Non
     return False
 
 
-_PEOPLE = _ANSWER_RULES.with_prefix("person.")
+# (how a sentence speaks to someone supporting a person, how a question names that person), compiled once
+_PEOPLE = [
+    (rule.pattern, re.compile(rule.meta["asked"], re.I)) for rule in _ANSWER_RULES.with_prefix("person.").values()
+]
 
 
 def about_another_person(unit: Unit, question: str) -> bool:
     """The sentence speaks to someone supporting a person ("your friend") the question never names."""
-    return any(
-        rule.pattern.search(unit.text) and not re.search(rule.meta["asked"], question, re.I)
-        for rule in _PEOPLE.values()
-    )
+    return any(speaks_to.search(unit.text) and not named.search(question) for speaks_to, named in _PEOPLE)
 
 
 # kinds within a family: a cancer's subtypes (CML within leukaemia) and the country whose services a text names

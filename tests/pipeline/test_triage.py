@@ -214,29 +214,25 @@ def test_feature_split_leaves_out_denials_and_reassurance() -> None:
     assert split_features("sick 3 times and 4 runny poos, no temp, feel ok") == ["sick 3 times", "4 runny poos"]
 
 
-def test_a_symptom_read_about_is_asked_about_and_a_rule_still_decides() -> None:
-    """Set 22: a worry after reading about a side effect got the emergency reply; an advice line would ask first."""
-    triager = Triager()
-    worry = (
-        "started ibrutinib for CLL 2 months ago, bruising really easy now. also read online about heart rhythm "
-        "problems and now im scared every time i feel my pulse"
-    )
-    assert triager.assess(worry).urgency == "unsure"
-    fever = "i keep reading on the forum about people going septic and now its me, 38.6 and shivering on chemo"
-    assert triager.assess(fever).urgency == "red"
+# A worry, not a symptom that has just come on: a red from the classifier alone is asked about first, as an advice
+# line would; the exact rules (a temperature) still decide. Set 22: something read about; set 23's first run: the
+# nurse's warning about diarrhoea on ipilimumab and nivolumab, and diarrhoea a husband has had for months.
+NOT_A_NEW_SYMPTOM = [
+    ([], "started ibrutinib for CLL 2 months ago, bruising really easy now. also read online about heart rhythm "
+     "problems and now im scared every time i feel my pulse", "unsure"),
+    ([], "i keep reading on the forum about people going septic and now its me, 38.6 and shivering on chemo", "red"),
+    ([], "on ipi and nivo combo for melanoma that spread to my lungs. the nurse keeps going on about ringing straight"
+     " away about any diarrhoea", "unsure"),
+    (["my husbands been on lenalidomide maintenance for a year now"],
+     "is the tiredness and the diarrhoea from that? hes had both for months and its really getting him down", "unsure"),
+    ([], "had the shivers on and off for months but tonight its 38.9 and im on chemo", "red"),
+]  # fmt: skip
 
 
-def test_a_warning_heard_or_a_symptom_lived_with_for_months_is_asked_about() -> None:
-    """Set 23's first run: the nurse's warning about diarrhoea on ipilimumab and nivolumab, and diarrhoea a husband
-    has had for months on lenalidomide, both got the emergency reply; an advice line would ask first. Exact rules
-    still decide."""
-    triager = Triager()
-    warned = (
-        "on ipi and nivo combo for melanoma that spread to my lungs. the nurse keeps going on about ringing straight"
-        " away about any diarrhoea"
-    )
-    assert triager.assess(warned).urgency == "unsure"
-    months = "is the tiredness and the diarrhoea from that? hes had both for months and its really getting him down"
-    assert triager.assess(months, ["my husbands been on lenalidomide maintenance for a year now"]).urgency == "unsure"
-    fever = "had the shivers on and off for months but tonight its 38.9 and im on chemo"
-    assert triager.assess(fever).urgency == "red"
+@pytest.mark.parametrize(
+    ("history", "message", "urgency"), NOT_A_NEW_SYMPTOM, ids=[m[:40] for _, m, _ in NOT_A_NEW_SYMPTOM]
+)
+def test_a_worry_read_or_heard_about_is_asked_about_and_a_rule_still_decides(
+    history: list[str], message: str, urgency: str
+) -> None:
+    assert Triager().assess(message, history).urgency == urgency
