@@ -15,7 +15,10 @@ def test_the_answer_sets_are_trained_on_at_their_weight_and_candidates_are_not()
     answer_sets = [row for row in rows if row["author"] == "answer_sets"]
     assert len(answer_sets) == 1116 and {row["weight"] for row in answer_sets} == {0.25}
     assert Counter(row["label"] for row in answer_sets) == {"green": 1088, "amber": 28}
-    assert {row["weight"] for row in rows if row["author"] != "answer_sets"} == {1.0}
+    later_sets = [row for row in rows if row["author"] == "answer_sets_c"]
+    assert len(later_sets) == 616 and {row["weight"] for row in later_sets} == {0.25}
+    assert Counter(row["label"] for row in later_sets) == {"green": 593, "amber": 17, "red": 6}
+    assert {row["weight"] for row in rows if row["author"] not in ("answer_sets", "answer_sets_c")} == {1.0}
     weights = weights_of(rows)
     assert weights is not None and weights.min() == 0.25 and weights.max() == 1.0
 
@@ -27,7 +30,7 @@ def test_a_named_candidate_is_one_more_author_with_its_weight() -> None:
 
 
 def test_every_training_and_candidate_row_is_labelled_like_the_guide() -> None:
-    for path in [*sorted(CANDIDATES_DIR.glob("*.jsonl")), TRAINING_DIR / "answer_sets.jsonl"]:
+    for path in [*sorted(CANDIDATES_DIR.glob("*.jsonl")), *sorted(TRAINING_DIR.glob("answer_sets*.jsonl"))]:
         for row in read_training({path: 1.0}):
             if row["author"] != path.stem:
                 continue
