@@ -111,7 +111,7 @@ class ComposerEngine(SentenceSelector):
         when_to_call = split_units(sections.get(WHEN_TO_CALL, ""))[:3]
         if when_to_call and SYMPTOM_WORDS.search(request.question):
             blocks.append("**When to contact your care team**\n" + "\n".join(f"- {_cite(u, n)}" for u in when_to_call))
-        questions = self._questions_to_ask(request, [main, *(u.doc_id for u in lead[1:] + detail)])
+        questions = self._questions_to_ask(request, [main, *(u.doc_id for u in lead[1:] + detail)], subtypes)
         if questions:
             blocks.append("### Questions to ask your care team\n" + "\n".join(f"- {q}" for q in questions))
         learn_more = [_as_link(item) for item in own_subtype(split_units(sections.get(LEARN_MORE, "")))[:2]]
@@ -125,12 +125,18 @@ class ComposerEngine(SentenceSelector):
         suggestions = related_questions(request, self.kb, exclude={comparable(u.heading) for u in lead})
         return blocks, AnswerDraft(text="", sources=sources, suggestions=suggestions, engine=self.name)
 
-    def _questions_to_ask(self, request: AnswerRequest, doc_ids: list[str], limit: int = 3) -> list[str]:
-        """The documents' own questions for the care team, those sharing most words with the question first."""
+    def _questions_to_ask(
+        self, request: AnswerRequest, doc_ids: list[str], subtypes: frozenset[tuple[str, str]], limit: int = 3
+    ) -> list[str]:
+        """The documents' own questions for the care team, those sharing most words with the question first; none
+        about another kind of the same cancer or another country's services than the question names ("If I have
+        CLL…" in an answer about CML), as for the evidence line and the links."""
         wanted = set(bm25_tokens(request.question))
         candidates: list[tuple[int, int, str]] = []
         for rank, doc_id in enumerate(dict.fromkeys(doc_ids)):
             for order, question in enumerate(split_units(self._sections(doc_id).get(QUESTIONS, ""))):
+                if names_another_subtype(question, subtypes):
+                    continue
                 shared = len(wanted & set(bm25_tokens(question)))
                 candidates.append((-shared, rank * 100 + order, question))
         return [q for _, _, q in sorted(candidates)[:limit]]
