@@ -56,6 +56,15 @@ def _as_link(item: str) -> str:
     return f"[{match.group('name')}]({match.group('url')})" if match else item
 
 
+def questions_heading(cared_for: str | None) -> str:
+    """The care-team questions' heading: for a carer, questions they and the person they look after can ask."""
+    return (
+        f"Questions you and your {cared_for} could ask the care team"
+        if cared_for
+        else "Questions to ask your care team"
+    )
+
+
 class ComposerEngine(SentenceSelector):
     """Builds the answer from the knowledge base's own sentences, deterministically."""
 
@@ -113,7 +122,7 @@ class ComposerEngine(SentenceSelector):
             blocks.append("**When to contact your care team**\n" + "\n".join(f"- {_cite(u, n)}" for u in when_to_call))
         questions = self._questions_to_ask(request, [main, *(u.doc_id for u in lead[1:] + detail)], subtypes)
         if questions:
-            blocks.append("### Questions to ask your care team\n" + "\n".join(f"- {q}" for q in questions))
+            blocks.append(f"### {questions_heading(request.cared_for)}\n" + "\n".join(f"- {q}" for q in questions))
         learn_more = [_as_link(item) for item in own_subtype(split_units(sections.get(LEARN_MORE, "")))[:2]]
         if learn_more:
             blocks.append("### Where to learn more\n" + "\n".join(f"- {item}" for item in learn_more))

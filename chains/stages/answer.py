@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chains.answer.asker import cared_for
 from chains.answer.base import AnswerRequest
 from chains.cancer_types import ANY, cancer_types
 from chains.prompts import load_prompt
@@ -46,6 +47,7 @@ async def answer(guide: OncoGuide, turn: Turn) -> Reply:
         turn.relevant,
         previous if isinstance(previous, str) else "",
         turn.cancer_type,
+        cared_for([*state.recent_user_messages, turn.text]),
     )
     draft = await guide.engine.answer(request, turn.hooks.on_token)
     if contains_directive(draft.text):  # never show a directive, whichever engine wrote it

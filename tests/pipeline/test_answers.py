@@ -165,7 +165,7 @@ async def test_a_one_part_question_keeps_its_lead(guide) -> None:
 
 
 def _questions_to_ask(text: str) -> str:
-    match = re.search(r"### Questions to ask your care team\n((?:- .*\n?)+)", text)
+    match = re.search(r"### Questions [^\n]*care team\n((?:- .*\n?)+)", text)
     return match.group(1) if match else ""
 
 
@@ -184,3 +184,17 @@ async def test_questions_to_ask_are_about_the_kind_of_cancer_asked_about(guide, 
     questions = _questions_to_ask(reply.text)
     assert questions, reply.text
     assert "CLL" not in questions, questions
+
+
+async def test_a_carers_questions_to_ask_are_for_them_and_the_person_they_look_after(guide) -> None:
+    """Issue 13: questions to ask fit who is asking. A carer's follow-up keeps the carer's heading; a patient's
+    answer keeps the patient's."""
+    state = guide.new_state("carer-questions")
+    await guide.respond(state, "my dad has just been diagnosed with myeloma and starts treatment next week")
+    follow_up = await guide.respond(state, "what side effects should we look out for with it?")
+    assert "### Questions you and your dad could ask the care team" in follow_up.text, follow_up.text
+    patient = await guide.respond(
+        guide.new_state("patient-questions"),
+        "i have myeloma and just started lenalidomide, what side effects should i look out for?",
+    )
+    assert "### Questions to ask your care team" in patient.text, patient.text
