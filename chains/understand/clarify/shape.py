@@ -72,6 +72,8 @@ def _subject_only_after_aux(clause: list[str], vocabulary: Vocabulary) -> bool:
     positions = [i for i, w in enumerate(clause) if w in DO_SUPPORT]
     if not positions or positions[-1] == len(clause) - 1:
         return False
+    if positions[-1] > 0 and clause[positions[-1] - 1] == "to":
+        return False  # "is there even time to do it": "to do" is the verb itself, not do-support
     tail = clause[positions[-1] + 1 :]
     if len(tail) == 1 and tail[0] in SUBJECT_PRONOUNS:
         return True
