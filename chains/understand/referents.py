@@ -31,18 +31,20 @@ TREATMENT_PROPERTY = _BOOK.rules["treatment_property"].pattern
 
 
 def substitute_referent(message: str, referent: str) -> str:
-    """Replace the first referring expression with ``referent`` (or append it to an elliptical one)."""
-    text = DUMMY_IT.sub(lambda m: m.group(0).replace("it", "\x00"), message)
+    """Replace the first referring expression outside a dummy use ("is it normal", "what are they looking for":
+    the care team) with ``referent`` (or append it to an elliptical one)."""
+    dummies = [m.span() for m in DUMMY_IT.finditer(message)]
 
-    def replace(match: re.Match[str]) -> str:
+    def dummy(match: re.Match[str]) -> bool:  # "is it normal", "this tired", "what are they looking for"
         word = match.group(0).lower()
-        if word in ("its", "their"):
-            return f"{referent}'s"
-        return referent
+        return (word.startswith("it") or word in ("they", "this")) and any(a <= match.start() < b for a, b in dummies)
 
-    rewritten, count = _REFERRING.subn(replace, text, count=1)
-    rewritten = rewritten.replace("\x00", "it")
-    if count == 0:
-        core = rewritten.rstrip(" ?.!")
+    pointer = next((m for m in _REFERRING.finditer(message) if not dummy(m)), None)
+    if pointer is None:
+        core = message.rstrip(" ?.!")
         rewritten = f"{core} of {referent}?"
+    else:
+        word = pointer.group(0).lower()
+        said = f"{referent}'s" if word in ("its", "their") else referent
+        rewritten = message[: pointer.start()] + said + message[pointer.end() :]
     return rewritten[0].upper() + rewritten[1:] if rewritten else rewritten
