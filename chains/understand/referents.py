@@ -16,6 +16,7 @@ _REFERRING = _BOOK.rules["referring"].pattern
 # "it" that refers to nothing: "is it normal to...", "it's hard", "it hurts when..."
 DUMMY_IT = _BOOK.rules["dummy_it"].pattern
 _ELLIPTICAL = _BOOK.rules["elliptical"].pattern
+_DUMMY_WORDS = frozenset(_BOOK.tables["dummy_words"])  # pointing words a dummy match keeps
 STRONG_KINDS = ("drug", "treatment", "test")
 
 
@@ -36,8 +37,7 @@ def substitute_referent(message: str, referent: str) -> str:
     dummies = [m.span() for m in DUMMY_IT.finditer(message)]
 
     def dummy(match: re.Match[str]) -> bool:  # "is it normal", "this tired", "what are they looking for"
-        word = match.group(0).lower()
-        return (word.startswith("it") or word in ("they", "this")) and any(a <= match.start() < b for a, b in dummies)
+        return match.group(0).lower() in _DUMMY_WORDS and any(a <= match.start() < b for a, b in dummies)
 
     pointer = next((m for m in _REFERRING.finditer(message) if not dummy(m)), None)
     if pointer is None:
