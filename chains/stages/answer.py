@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chains.answer.asker import cared_for
 from chains.answer.base import AnswerRequest
 from chains.cancer_types import ANY, cancer_types
 from chains.prompts import load_prompt
@@ -13,6 +12,7 @@ from chains.safety import ADVICE_LIMIT_NOTES, contains_directive
 from chains.stages.replies import amber_text, assemble, cancer_note, emergency_text, reply
 from chains.stages.turn import Turn
 from chains.types import Reply
+from chains.understand.profile.asker import cared_for
 
 if TYPE_CHECKING:
     from chains.pipeline import OncoGuide

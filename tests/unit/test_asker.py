@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chains.answer.asker import cared_for
 from chains.answer.composer import questions_heading
+from chains.understand.profile.asker import cared_for
 
 
 @pytest.mark.parametrize(
