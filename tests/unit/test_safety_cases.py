@@ -187,7 +187,15 @@ def test_advice_limits(message: str, limit: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["what is letrozole", "how does tamoxifen work", "can i eat grapefruit on palbociclib", "what is HER2"]
+    "message",
+    [
+        "what is letrozole",
+        "how does tamoxifen work",
+        "can i eat grapefruit on palbociclib",
+        "what is HER2",
+        # a new clause after the medicine word is not a dose question (set 25: the note opened a mood answer)
+        "and what about the injections, do they affect your mood? my wife says ive been snappy since the first one",
+    ],
 )
 def test_plain_questions_have_no_advice_limits(message: str) -> None:
     assert assess_scope(message).advice_limits == ()
