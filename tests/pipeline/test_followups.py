@@ -74,6 +74,11 @@ CASES = [
     ("my dad is having a lobectomy for stage 1 non small cell lung cancer next week. how long is the recovery usually",
      "will he need chemo after it as well or is the op usually enough on its own at that stage",
      ["chemo after lobectomy"], ["following up on"]),
+    # "expect from it" is not "recovery from it": the chemo just asked about, not the surgery before it (set 25)
+    ("had a whipple for pancreatic cancer 8 weeks ago and about to start adjuvant chemo, mFOLFIRINOX. im still"
+     " recovering, is it normal to start that soon",
+     "what should i expect from it then? my surgeon said its a tough one and im worried cos im only 8 stone now",
+     ["from folfirinox"], ["whipple"]),
     ("theyve booked a flexible cystoscopy to check for bladder cancer. what happens during it?",
      "do i need someone to drive me home after it, and how soon would i get the results",
      ["home after cystoscopy"], []),
