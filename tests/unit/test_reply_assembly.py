@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chains.answer.base import AnswerDraft
 from chains.stages.replies import assemble
 
@@ -46,6 +48,44 @@ def test_a_sentence_about_another_subtype_of_the_patients_cancer_is_left_out() -
     # set 21 (spent): an outlook answer for extensive-stage small cell listed the kinds of non-small cell
     assert about_another_subtype(unit("**Adenocarcinoma.** This is the most common kind."), small_cell)
     assert not about_another_subtype(unit("Some people with early CLL never need treatment."), frozenset())
+
+
+@pytest.mark.parametrize(
+    ("question", "other_setting", "own_setting"),
+    [  # the spent answer sets' wrong-setting lines (sets 19, 22, 25)
+        (
+            "my mum was just diagnosed with small cell lung cancer, extensive stage. how is it normally treated",
+            "Limited stage: surgery, but only for some very small tumors that have not reached the lymph nodes",
+            "Extensive-stage small cell lung cancer can rarely be cured.",
+        ),
+        (
+            "dad has muscle invasive bladder cancer and theyre talking about removing the bladder",
+            "Non-muscle-invasive means the cancer has not grown into the bladder's muscle wall.",
+            "Cancer in the muscle is often treated with medicine first, then surgery to remove the bladder.",
+        ),
+        (
+            "Done with chemo for stage 3C high grade serous ovarian cancer, now on niraparib. what does follow-up look like",
+            "For low-grade serous cancer with a KRAS change, avutometinib plus defactinib is an option.",
+            "Low-grade serous cancer grows slowly and responds less well to chemotherapy than high-grade serous cancer.",
+        ),
+        (
+            "had a right hemicolectomy for bowel cancer last year, stage 2, just had my 1 year CT",
+            "Some rectal cancers disappear with treatment, so surgery may not be needed.",
+            "If your whole colon was not checked before surgery, you may need a colonoscopy within 3 to 6 months.",
+        ),
+    ],
+)
+def test_a_sentence_about_another_setting_of_the_same_cancer_is_left_out(
+    question: str, other_setting: str, own_setting: str
+) -> None:
+    """Kinds and settings within one cancer (stage groups, muscle invasion, serous grade, colon or rectum) are read
+    like the leukaemia subtypes: a sentence naming only another is left out, one naming both or neither stays."""
+    from chains.answer.selection import about_another_subtype, subtypes_named
+    from chains.answer.units import Unit
+
+    asked = subtypes_named(question)
+    assert about_another_subtype(Unit(other_setting, "doc", "Heading", 0.5, 0, 0), asked)
+    assert not about_another_subtype(Unit(own_setting, "doc", "Heading", 0.5, 0, 0), asked)
 
 
 def test_a_sentence_or_page_about_another_countrys_services_is_left_out() -> None:
