@@ -73,14 +73,26 @@ def sources_block(refs: list[SourceRef]) -> str:
 
 
 @cache
-def _tones() -> list[tuple[re.Pattern[str], str]]:
+def _tones() -> list[tuple[re.Pattern[str], re.Pattern[str] | None, str]]:
     data = yaml.safe_load(load_prompt("openings.yaml"))
-    return [(re.compile(tone["cue"], re.IGNORECASE), tone["line"]) for tone in data["tones"]]
+    return [
+        (
+            re.compile(tone["cue"], re.IGNORECASE),
+            re.compile(tone["unless"], re.IGNORECASE) if tone.get("unless") else None,
+            tone["line"],
+        )
+        for tone in data["tones"]
+    ]
 
 
 def opening_line(message: str) -> str | None:
-    """One line that fits what the patient wrote (fear, grief, frustration, money), or None: answer first."""
-    return next((line for cue, line in _tones() if cue.search(message)), None)
+    """One line that fits what the patient wrote (fear, grief, frustration, money), or None: answer first. A cue
+    inside the tone's ``unless`` wording (someone else's fear, told by the one asking) does not count."""
+    for cue, unless, line in _tones():
+        told = [m.span() for m in unless.finditer(message)] if unless else []
+        if any(not any(a <= m.start() and m.end() <= b for a, b in told) for m in cue.finditer(message)):
+            return line
+    return None
 
 
 def profile_line(profile: PatientProfile) -> str | None:

@@ -29,6 +29,11 @@ def test_an_opening_fits_a_money_worry_and_not_travel_insurance_or_a_treatments_
     assert opening_line("can i claim benefits while im off work for chemo") is not None
     assert opening_line("going to thailand, any problems with travel insurance or vaccines on imatinib") is None
     assert opening_line("what are the benefits of radiotherapy after a lumpectomy") is None
+    # set 25: who funds a treatment is a plain question, and a mother's fear is not the asker's feeling
+    assert opening_line("does she have to be in hospital for it, and is it something the nhs will pay for") is None
+    assert opening_line("when can she eat normally again, shes scared to eat anything incase it hurts") is None
+    assert opening_line("im scared all the time since the diagnosis, is this normal") is not None
+    assert opening_line("my wife is terrified and so am i, im scared of what comes next") is not None
 
 
 def test_a_sentence_about_another_subtype_of_the_patients_cancer_is_left_out() -> None:
