@@ -30,6 +30,7 @@ class AnswerRequest:
     previous_answer: str = ""  # what the patient was just told: a follow-up should not get it again
     cancer_type: str | None = None  # the cancer the question is about, when known (chains.stages.question.steer)
     cared_for: str | None = None  # the person a carer asks about ("husband"), None when the patient asks
+    earlier: tuple[str, ...] = ()  # the patient's earlier messages in this conversation, oldest first
 
 
 @dataclass

@@ -34,7 +34,7 @@ from chains.answer.selection import (
     SentenceSelector,
     comparable,
     names_another_subtype,
-    subtypes_named,
+    subtypes_in_conversation,
 )
 from chains.retrieval.bm25 import bm25_tokens
 from chains.text.rules import load_rules
@@ -75,7 +75,12 @@ class ComposerEngine(SentenceSelector):
         if not request.passages or not request.relevant:
             return self._nothing_found(request)
         lead, detail = self.select(
-            request.question, request.passages, request.previous_answer, request.profile, request.cancer_type
+            request.question,
+            request.passages,
+            request.previous_answer,
+            request.profile,
+            request.cancer_type,
+            request.earlier,
         )
         if not lead:
             return self._nothing_found(request)
@@ -108,7 +113,8 @@ class ComposerEngine(SentenceSelector):
         main = lead[0].doc_id
         sections = self._sections(main)
         n = refs[main].n
-        subtypes = subtypes_named(request.question)  # an answer about CML cites no AML-only evidence or link
+        # an answer about CML cites no AML-only evidence or link
+        subtypes = subtypes_in_conversation(request.question, request.earlier)
 
         def own_subtype(items: list[str]) -> list[str]:
             return [item for item in items if not names_another_subtype(item, subtypes)] or items

@@ -84,7 +84,12 @@ class LLMEngine:
 
     async def stream(self, request: AnswerRequest) -> AsyncIterator[str]:
         lead, detail = self.composer.select(
-            request.question, request.passages, request.previous_answer, request.profile, request.cancer_type
+            request.question,
+            request.passages,
+            request.previous_answer,
+            request.profile,
+            request.cancer_type,
+            request.earlier,
         )
         selected: dict[str, list[str]] = {}
         for unit in lead + detail:

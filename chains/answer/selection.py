@@ -138,6 +138,19 @@ def subtypes_named(text: str) -> frozenset[tuple[str, str]]:
     return frozenset((rule.meta["family"], rule.id) for rule in _SUBTYPES.values() if rule.pattern.search(text))
 
 
+def subtypes_in_conversation(question: str, earlier: tuple[str, ...] = ()) -> frozenset[tuple[str, str]]:
+    """The kinds the question names, and of each other family the kinds the patient's most recent earlier message
+    naming one did: "can I have it as an outpatient?" after "just diagnosed with AML … azacitidine with venetoclax"
+    is about AML, not CLL (set 27), and after "im in the uk" about UK services."""
+    named = set(subtypes_named(question))
+    families = {family for family, _ in named}
+    for message in reversed(earlier):
+        told = [pair for pair in subtypes_named(message) if pair[0] not in families]
+        named.update(told)
+        families.update(family for family, _ in told)
+    return frozenset(named)
+
+
 def names_another_subtype(text: str, asked: frozenset[tuple[str, str]]) -> bool:
     """The question names a subtype of a cancer (``asked``: CML, small cell) and the text names only other subtypes
     of that family ("Some people with early CLL never need treatment" in an answer about CML)."""
@@ -424,13 +437,15 @@ class SentenceSelector:
         already_said: str = "",
         profile: PatientProfile | None = None,
         cancer_type: str | None = None,
+        earlier: tuple[str, ...] = (),
     ) -> tuple[list[Unit], list[Unit]]:
         """The lead sentences (the answer) and the supporting ones, best first, without repeats; none about a group
         of patients the patient's facts put them outside, another medicine's note, another cancer or another subtype of
-        the patient's cancer."""
+        the patient's cancer (named in the question or, for a family it does not name, in the patient's ``earlier``
+        messages)."""
         medicines = medicines_named(question, profile)
         cancers = cancers_named(question)
-        subtypes = subtypes_named(question)
+        subtypes = subtypes_in_conversation(question, earlier)
         titles = {p.doc_id: p.title for p in passages}
         scored = [
             c

@@ -48,6 +48,7 @@ async def answer(guide: OncoGuide, turn: Turn) -> Reply:
         previous if isinstance(previous, str) else "",
         turn.cancer_type,
         cared_for([*state.recent_user_messages, turn.text]),
+        tuple(state.recent_user_messages),
     )
     draft = await guide.engine.answer(request, turn.hooks.on_token)
     if contains_directive(draft.text):  # never show a directive, whichever engine wrote it

@@ -93,6 +93,26 @@ def test_a_sentence_about_another_setting_of_the_same_cancer_is_left_out(
     assert not about_another_subtype(Unit(own_setting, "doc", "Heading", 0.5, 0, 0), asked)
 
 
+def test_a_kind_told_earlier_in_the_conversation_counts_for_a_follow_up() -> None:
+    """Spent sets 20-27: a second turn ("how often do they scan her after that") carries no kind of its own, so
+    the kind the patient named earlier (limited stage small cell; AML; the UK) decides, unless the question names
+    another of the same family."""
+    from chains.answer.selection import about_another_subtype, subtypes_in_conversation
+    from chains.answer.units import Unit
+
+    def unit(text: str) -> Unit:
+        return Unit(text, "doc", "Heading", 0.5, 0, 0)
+
+    earlier = ("my sister has limited stage small cell lung cancer. shes had 4 rounds of carboplatin etoposide",)
+    asked = subtypes_in_conversation("how often do they scan her after that, and for how long", earlier)
+    assert about_another_subtype(unit("After treatment for early non-small cell cancer, a CT scan is done."), asked)
+    assert not about_another_subtype(unit("Small cell lung cancer often comes back in the first 2 years."), asked)
+    # the question's own kind wins over an earlier one of the same family
+    switched = subtypes_in_conversation("and what about AML, is it the same?", ("my dad has CLL",))
+    assert about_another_subtype(unit("Some people with early CLL never need treatment."), switched)
+    assert subtypes_in_conversation("what is the outlook?") == frozenset()
+
+
 def test_a_sentence_or_page_about_another_countrys_services_is_left_out() -> None:
     """Set 23's first run: "im in the US and just got a bill for $14,000" was answered from the UK money page
     (critical illness cover, PIP). Where the question says the country, the other country's pages and sentences
