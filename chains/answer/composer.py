@@ -36,6 +36,7 @@ from chains.answer.selection import (
     names_another_subtype,
     subtypes_in_conversation,
 )
+from chains.answer.units import Unit
 from chains.retrieval.bm25 import bm25_tokens
 from chains.text.rules import load_rules
 from chains.text.sentences import split_units
@@ -70,11 +71,9 @@ class ComposerEngine(SentenceSelector):
 
     name = "composer"
 
-    def compose_body(self, request: AnswerRequest) -> tuple[list[str], AnswerDraft]:
-        """The answer's blocks (Markdown) and the draft's sources and suggestions."""
-        if not request.passages or not request.relevant:
-            return self._nothing_found(request)
-        lead, detail = self.select(
+    def select_for(self, request: AnswerRequest) -> tuple[list[Unit], list[Unit]]:
+        """The lead and supporting sentences for a request (both engines write from these)."""
+        return self.select(
             request.question,
             request.passages,
             request.previous_answer,
@@ -82,6 +81,12 @@ class ComposerEngine(SentenceSelector):
             request.cancer_type,
             request.earlier,
         )
+
+    def compose_body(self, request: AnswerRequest) -> tuple[list[str], AnswerDraft]:
+        """The answer's blocks (Markdown) and the draft's sources and suggestions."""
+        if not request.passages or not request.relevant:
+            return self._nothing_found(request)
+        lead, detail = self.select_for(request)
         if not lead:
             return self._nothing_found(request)
         # the pages are numbered in the order the answer first cites them: it opens on [1], with no gaps

@@ -83,14 +83,7 @@ class LLMEngine:
         self.chat_model = chat_model or build_chat_model(settings)
 
     async def stream(self, request: AnswerRequest) -> AsyncIterator[str]:
-        lead, detail = self.composer.select(
-            request.question,
-            request.passages,
-            request.previous_answer,
-            request.profile,
-            request.cancer_type,
-            request.earlier,
-        )
+        lead, detail = self.composer.select_for(request)
         selected: dict[str, list[str]] = {}
         for unit in lead + detail:
             selected.setdefault(unit.doc_id, []).append(f"{unit.heading}: {unit.text}")
