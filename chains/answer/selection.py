@@ -123,13 +123,17 @@ _PEOPLE = [
 ]
 
 
-def about_another_person(unit: Unit, question: str) -> bool:
-    """The sentence speaks to someone supporting a person ("your friend") the question never names."""
-    return any(speaks_to.search(unit.text) and not named.search(question) for speaks_to, named in _PEOPLE)
+def about_another_person(unit: Unit, conversation: str) -> bool:
+    """The sentence speaks to someone supporting a person ("your friend", "your child") the conversation never
+    names."""
+    return any(speaks_to.search(unit.text) and not named.search(conversation) for speaks_to, named in _PEOPLE)
 
 
-# kinds within a family: a cancer's subtypes (CML within leukaemia) and the country whose services a text names
-_SUBTYPES = _ANSWER_RULES.with_prefix("subtype.") | _ANSWER_RULES.with_prefix("country.")
+# kinds within a family: a cancer's subtypes (CML within leukaemia), the country whose services a text names, and
+# whose body (a man's or a woman's) it speaks of
+_SUBTYPES = (
+    _ANSWER_RULES.with_prefix("subtype.") | _ANSWER_RULES.with_prefix("country.") | _ANSWER_RULES.with_prefix("sex.")
+)
 
 
 @lru_cache(maxsize=16384)
@@ -153,12 +157,16 @@ def subtypes_in_conversation(question: str, earlier: tuple[str, ...] = ()) -> fr
 
 def names_another_subtype(text: str, asked: frozenset[tuple[str, str]]) -> bool:
     """The question names a subtype of a cancer (``asked``: CML, small cell) and the text names only other subtypes
-    of that family ("Some people with early CLL never need treatment" in an answer about CML)."""
+    of that family ("Some people with early CLL never need treatment" in an answer about CML). Each family is read on
+    its own: a sentence about men with Grade Group 2 is about another grade for a man with Grade Group 1."""
     if not asked:
         return False
-    families = {family for family, _ in asked}
-    named = {pair for pair in subtypes_named(text) if pair[0] in families}
-    return bool(named) and not named & asked
+    named = subtypes_named(text)
+    for family in {family for family, _ in asked}:
+        named_here = {pair for pair in named if pair[0] == family}
+        if named_here and not named_here & asked:
+            return True
+    return False
 
 
 def about_another_subtype(unit: Unit, asked: frozenset[tuple[str, str]], page_title: str = "") -> bool:
@@ -446,6 +454,7 @@ class SentenceSelector:
         medicines = medicines_named(question, profile)
         cancers = cancers_named(question)
         subtypes = subtypes_in_conversation(question, earlier)
+        conversation = " ".join((*earlier, question))  # the people a sentence may speak to are named anywhere in it
         titles = {p.doc_id: p.title for p in passages}
         scored = [
             c
@@ -453,7 +462,7 @@ class SentenceSelector:
             if not about_another_group(c.unit, question, profile)
             and not about_another_medicine(c.unit, medicines)
             and not about_another_cancer(c.unit, cancers, cancer_type)
-            and not about_another_person(c.unit, question)
+            and not about_another_person(c.unit, conversation)
             and not about_another_subtype(c.unit, subtypes, titles.get(c.unit.doc_id, ""))
         ]
         question = own_words(question)

@@ -78,6 +78,21 @@ def test_a_sentence_about_another_subtype_of_the_patients_cancer_is_left_out() -
             "Some rectal cancers disappear with treatment, so surgery may not be needed.",
             "If your whole colon was not checked before surgery, you may need a colonoscopy within 3 to 6 months.",
         ),
+        (  # set 27: a 3+3 man got Grade Group 2 surveillance lines
+            "low risk prostate cancer, Gleason 3+3, PSA 5.8, they recommend active surveillance. how safe is that",
+            "Active surveillance can be a safe choice for some men with Gleason 3+4=7 (Grade Group 2).",
+            "Gleason 3+3 (Grade Group 1) cancer almost never spreads.",
+        ),
+        (  # set 27: "for a guy" got egg freezing
+            "im 24 with hodgkin lymphoma, what does each treatment do to fertility for a guy",
+            "There is often time to freeze eggs before stronger chemotherapy, such as escalated BEACOPP.",
+            "Because the risk is not zero, men are usually offered sperm banking before starting.",
+        ),
+        (
+            "my daughter is 19 and starting chemo for ALL, can she still have kids later",
+            "Because the risk is not zero, men are usually offered sperm banking before starting.",
+            "The hormone injections for egg freezing can start at any point in the monthly cycle.",
+        ),
     ],
 )
 def test_a_sentence_about_another_setting_of_the_same_cancer_is_left_out(
@@ -160,3 +175,27 @@ def test_a_sentence_to_someone_supporting_a_friend_needs_a_friend_in_the_questio
     friend = Unit("If your friend seems very low for weeks, suggest talking to a GP.", "doc", "Heading", 0.5, 0, 0)
     assert about_another_person(friend, "will she go back to her normal self, my daughter is exhausted")
     assert not about_another_person(friend, "my friend finished treatment and has gone quiet, is that common")
+    # set 25: a 24-year-old was told to ask "how long your child's treatment will take"; a parent keeps it
+    child = Unit("Ask the team how long your child's treatment will take.", "doc", "Heading", 0.5, 0, 0)
+    assert about_another_person(child, "im 24 female with hodgkins stage 3b, can i freeze eggs before starting")
+    assert not about_another_person(child, "our 6yr old has hodgkin lymphoma. how long does treatment last")
+    assert not about_another_person(child, "my son is 17 and just been diagnosed with hodgkin lymphoma")
+
+
+def test_whose_body_the_question_is_about_keeps_sentences_for_both_or_neither() -> None:
+    """A man's fertility question keeps lines about men and women alike, and lines naming no one; a question
+    naming no sex keeps everything (the sex family is read like the subtypes)."""
+    from chains.answer.selection import about_another_subtype, subtypes_named
+    from chains.answer.units import Unit
+
+    def unit(text: str) -> Unit:
+        return Unit(text, "doc", "Heading", 0.5, 0, 0)
+
+    guy = subtypes_named("what does each do to fertility for a guy")
+    assert not about_another_subtype(
+        unit("ABVD has a low risk of lasting infertility, and most men and women can have children after it."), guy
+    )
+    assert not about_another_subtype(unit("Ask for a fertility referral as soon as treatment is suggested."), guy)
+    assert not about_another_subtype(unit("Eggs, beans and fish are good sources of protein."), guy)
+    nobody = subtypes_named("will chemo affect my fertility")
+    assert not about_another_subtype(unit("There is often time to freeze eggs before stronger chemotherapy."), nobody)
