@@ -13,6 +13,7 @@ from chains.understand.profile.asker import cared_for
     [
         (["my wife was told last week she has stage 3 bowel cancer"], "wife"),
         (["our 4 year old has ALL and is in maintenance"], "child"),
+        (["My 41 year old brother has bowel cancer that has spread to his liver"], "brother"),  # set 27: not "child"
         (["Dad is on enzalutamide and very tired"], "dad"),
         (["im on tamoxifen and my sister keeps asking about genes"], None),
         (["i have lymphoma", "my mum wants to come to the appointments, is that ok?"], None),
