@@ -34,6 +34,10 @@ def test_an_opening_fits_a_money_worry_and_not_travel_insurance_or_a_treatments_
     assert opening_line("when can she eat normally again, shes scared to eat anything incase it hurts") is None
     assert opening_line("im scared all the time since the diagnosis, is this normal") is not None
     assert opening_line("my wife is terrified and so am i, im scared of what comes next") is not None
+    # sets 26 and 27: whether insurance covers a treatment or a trial is a practical question
+    assert opening_line("Is that standard now, and does insurance usually cover it?") is None
+    assert opening_line("could he get a placebo, and does insurance cover the travel and extra scans?") is None
+    assert opening_line("insurance wont cover it and we cant afford $3000 a month") is not None
 
 
 def test_a_sentence_about_another_subtype_of_the_patients_cancer_is_left_out() -> None:
