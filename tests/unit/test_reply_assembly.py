@@ -92,6 +92,16 @@ def test_a_sentence_about_another_subtype_of_the_patients_cancer_is_left_out() -
             "There is often time to freeze eggs before stronger chemotherapy, such as escalated BEACOPP.",
             "Because the risk is not zero, men are usually offered sperm banking before starting.",
         ),
+        (  # set 27: a 24-year-old was told how long treatment takes for children and teenagers
+            "I'm 24 with stage 4B classical Hodgkin lymphoma and they're offering escalated BEACOPP",
+            "Hodgkin lymphoma treatment for children and teenagers usually takes about 2 months of chemotherapy.",
+            "Stronger chemotherapy, such as BEACOPP, carries a higher risk to fertility.",
+        ),
+        (
+            "our 6 yr old has B-cell ALL, standard risk, what does maintenance involve",
+            "Blinatumomab is used for adults with B-cell ALL that has come back.",
+            "Most children feel fairly well during maintenance and can go back to school.",
+        ),
         (
             "my daughter is 19 and starting chemo for ALL, can she still have kids later",
             "Because the risk is not zero, men are usually offered sperm banking before starting.",
