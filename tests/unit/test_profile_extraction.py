@@ -24,6 +24,11 @@ def test_negations_add_nothing(vocabulary: Vocabulary) -> None:
     side = extract_profile("I don't have hot flashes but my joints ache all the time on Aromasin", vocabulary)
     assert side.side_effects == ["joint pain"]
     assert extract_profile("I don't have lymphedema or neuropathy, thankfully.", vocabulary).is_empty()
+    # set 28: the treatment a plan replaces is not taken ("What you have told me: taking osimertinib and chemotherapy")
+    instead = extract_profile("The oncologist says I'll have osimertinib tablets instead of chemo.", vocabulary)
+    assert instead.current_treatments == ["osimertinib"]
+    rather = extract_profile("Mum had a lumpectomy. They suggested letrozole rather than chemo.", vocabulary)
+    assert "chemotherapy" not in rather.current_treatments
 
 
 def test_other_people_and_questions_add_nothing(vocabulary: Vocabulary) -> None:
