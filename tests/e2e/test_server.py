@@ -107,7 +107,7 @@ async def test_without_an_index_the_server_says_the_library_is_being_prepared(se
             await client.close()
     assert len(waiting.assistant) == 1 and "being prepared" in waiting.text and "**112**" in waiting.text
     assert "Traceback" not in waiting.text
-    assert "Letrozole" in answered.text and "**Sources**" in answered.text
+    assert "letrozole" in answered.text.lower() and "**Sources**" in answered.text
     log = next(session_dir.glob("no-index-*.log")).read_text()
     assert "OncoGuide cannot answer until the index is built" in log and "make index" in log
 
