@@ -142,6 +142,7 @@ def subtypes_named(text: str) -> frozenset[tuple[str, str]]:
     return frozenset((rule.meta["family"], rule.id) for rule in _SUBTYPES.values() if rule.pattern.search(text))
 
 
+@lru_cache(maxsize=1024)  # read twice per answer: by select() and for the composer's evidence and links
 def subtypes_in_conversation(question: str, earlier: tuple[str, ...] = ()) -> frozenset[tuple[str, str]]:
     """The kinds the question names, and of each other family the kinds the patient's most recent earlier message
     naming one did: "can I have it as an outpatient?" after "just diagnosed with AML … azacitidine with venetoclax"
